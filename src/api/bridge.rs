@@ -1,0 +1,164 @@
+//! The stream bridge: from the event bus (and the store) to one client's
+//! MonitorAlbumStream.
+//!
+//! One loop per stream `select!`s over the client's inbound messages, the
+//! run's bus subscription and the server's shutdown. Invariant: the client
+//! receives every event of the run with seq > `after_seq` exactly once, in
+//! seq order, then the final response, then the stream ends OK. How:
+//! - `last_sent` is the highest seq delivered; anything at or below it is
+//!   dropped (replay and live overlap at join time);
+//! - the next event (`last_sent + 1`) from the bus is sent as is;
+//! - a gap, or a lagged subscription, is filled from the store.
+//!
+//! The bridge owns nothing of the workflow: when the client goes away the
+//! bridge ends and the workflow goes on.
+
+use tokio::sync::mpsc;
+use tokio_stream::StreamExt;
+use tokio_util::sync::CancellationToken;
+use tonic::{Status, Streaming};
+
+use super::convert::stream_message;
+use crate::events::Received;
+use crate::model::Event;
+use crate::proto::v1 as pb;
+use crate::store::{Store, StoreError};
+use crate::workflow::Attachment;
+
+/// Events read from the store per query while catching up.
+const CATCH_UP_PAGE: i64 = 256;
+
+pub type Outbound = mpsc::Sender<Result<pb::MonitorAlbumStreamResponse, Status>>;
+
+/// Whether the bridge has delivered the final response.
+#[derive(Debug, PartialEq, Eq)]
+enum Progress {
+    Open,
+    Finished,
+}
+
+/// Why the bridge stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum BridgeError {
+    #[error("reading events: {0}")]
+    Store(#[from] StoreError),
+}
+
+struct Bridge<'a> {
+    store: &'a dyn Store,
+    out: &'a Outbound,
+    last_sent: i64,
+}
+
+/// Runs one client's stream until the final response, the client's
+/// departure, or shutdown.
+pub async fn run(
+    attachment: Attachment,
+    after_seq: i64,
+    store: &dyn Store,
+    out: Outbound,
+    mut inbound: Streaming<pb::MonitorAlbumStreamRequest>,
+    shutdown: CancellationToken,
+) -> Result<(), BridgeError> {
+    let Attachment {
+        run_id,
+        created,
+        mut subscription,
+        ..
+    } = attachment;
+    let mut bridge = Bridge {
+        store,
+        out: &out,
+        last_sent: after_seq,
+    };
+    // A new run has nothing stored that the subscription will not bring; a
+    // joined one replays its history first.
+    if !created && bridge.catch_up(run_id, true).await? == Progress::Finished {
+        return Ok(());
+    }
+    let mut inbound_open = true;
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => {
+                let _ = out.send(Err(Status::unavailable(format!(
+                    "server shutting down; reconnect with after_seq = {}", bridge.last_sent
+                )))).await;
+                return Ok(());
+            }
+            () = out.closed() => return Ok(()),
+            message = inbound.next(), if inbound_open => match message {
+                // The client closed its sending side: normal, keep streaming.
+                None => inbound_open = false,
+                Some(Ok(_)) => {
+                    let _ = out.send(Err(Status::invalid_argument(
+                        "only one start message is allowed per stream",
+                    ))).await;
+                    return Ok(());
+                }
+                // The client is gone (reset, cancelled).
+                Some(Err(_)) => return Ok(()),
+            },
+            received = subscription.recv() => {
+                let progress = match received {
+                    Received::Event(event) if event.seq <= bridge.last_sent => Progress::Open,
+                    Received::Event(event) if event.seq == bridge.last_sent + 1 => {
+                        bridge.deliver(&event, false).await
+                    }
+                    Received::Event(event) => {
+                        // A gap: fill it from the store. A terminal event that
+                        // the store does not have (it refused the write) is
+                        // still delivered.
+                        match bridge.catch_up(run_id, false).await? {
+                            Progress::Open if event.status.is_terminal()
+                                && event.seq > bridge.last_sent => {
+                                bridge.deliver(&event, false).await
+                            }
+                            progress => progress,
+                        }
+                    }
+                    Received::Lagged => bridge.catch_up(run_id, false).await?,
+                };
+                if progress == Progress::Finished {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+impl Bridge<'_> {
+    /// Sends one event (the final response if terminal). A client that is
+    /// gone counts as finished: there is nobody left to send to.
+    async fn deliver(&mut self, event: &Event, replayed: bool) -> Progress {
+        let sent = self.out.send(Ok(stream_message(event, replayed))).await;
+        self.last_sent = event.seq;
+        if sent.is_err() || event.status.is_terminal() {
+            Progress::Finished
+        } else {
+            Progress::Open
+        }
+    }
+
+    /// Sends every stored event after `last_sent`.
+    async fn catch_up(
+        &mut self,
+        run_id: crate::model::RunId,
+        replayed: bool,
+    ) -> Result<Progress, StoreError> {
+        loop {
+            let events = self
+                .store
+                .events_after(run_id, self.last_sent, CATCH_UP_PAGE)
+                .await?;
+            let page_len = events.len();
+            for event in &events {
+                if self.deliver(event, replayed).await == Progress::Finished {
+                    return Ok(Progress::Finished);
+                }
+            }
+            if i64::try_from(page_len).unwrap_or(0) < CATCH_UP_PAGE {
+                return Ok(Progress::Open);
+            }
+        }
+    }
+}

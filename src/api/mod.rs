@@ -1,0 +1,198 @@
+//! The gRPC service `musicagg.v1.MusicAggregatorService`.
+//!
+//! Handlers only convert (`TryFrom` into domain types), call the workflow
+//! machinery or the store, and map errors to statuses (in `convert`). The
+//! long-lived MonitorAlbumStream session lives in `bridge`.
+
+pub mod bridge;
+pub mod convert;
+
+use std::pin::Pin;
+
+use futures::Stream;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Response, Status, Streaming};
+
+use crate::model::WorkflowStatus;
+use crate::proto::v1 as pb;
+use crate::proto::v1::music_aggregator_service_server::MusicAggregatorService;
+use crate::store::RunFilter;
+use crate::tasks;
+use crate::workflow::Workflows;
+use convert::{
+    StartMonitor, next_page_token, page_offset, page_size, parse_album_id, parse_run_id,
+    status_filter_from_proto, status_update, workflow_run,
+};
+
+/// Messages buffered per stream before the bridge waits for the client (and,
+/// if the client stays slow, falls back to reading the store).
+const STREAM_BUFFER: usize = 32;
+
+pub struct Api {
+    workflows: Workflows,
+    shutdown: CancellationToken,
+}
+
+impl Api {
+    /// `shutdown` ends every open stream (with UNAVAILABLE) when cancelled.
+    pub fn new(workflows: Workflows, shutdown: CancellationToken) -> Self {
+        Self {
+            workflows,
+            shutdown,
+        }
+    }
+}
+
+type ResponseStream =
+    Pin<Box<dyn Stream<Item = Result<pb::MonitorAlbumStreamResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl MusicAggregatorService for Api {
+    type MonitorAlbumStreamStream = ResponseStream;
+
+    #[tracing::instrument(skip_all, fields(album, quality, run_id))]
+    async fn monitor_album_stream(
+        &self,
+        request: Request<Streaming<pb::MonitorAlbumStreamRequest>>,
+    ) -> Result<Response<Self::MonitorAlbumStreamStream>, Status> {
+        use pb::monitor_album_stream_request::Request as Inbound;
+
+        let mut inbound = request.into_inner();
+        // Nothing is created until a valid start message has arrived.
+        let first = inbound.message().await?.ok_or_else(|| {
+            Status::invalid_argument("the stream was closed before a start message")
+        })?;
+        let start = match first.request {
+            Some(Inbound::Start(start)) => StartMonitor::try_from(start)?,
+            None => {
+                return Err(Status::invalid_argument(
+                    "the first message must be `start`",
+                ));
+            }
+        };
+        let span = tracing::Span::current();
+        span.record("album", tracing::field::display(&start.key.album_id));
+        span.record("quality", tracing::field::display(start.key.quality));
+
+        let attachment = self
+            .workflows
+            .attach(&start.key, start.after_seq, start.run_id)
+            .await?;
+        span.record("run_id", tracing::field::display(attachment.run_id));
+        tracing::info!(
+            created = attachment.created,
+            after_seq = start.after_seq,
+            "client attached"
+        );
+
+        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
+        let store = self.workflows.store.clone();
+        let shutdown = self.shutdown.clone();
+        let bridge_span = tracing::info_span!("stream", run_id = %attachment.run_id);
+        tasks::spawn("stream-bridge", bridge_span, async move {
+            bridge::run(
+                attachment,
+                start.after_seq,
+                store.as_ref(),
+                tx,
+                inbound,
+                shutdown,
+            )
+            .await
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+
+    async fn get_workflow_run(
+        &self,
+        request: Request<pb::GetWorkflowRunRequest>,
+    ) -> Result<Response<pb::WorkflowRun>, Status> {
+        let run_id = parse_run_id(&request.get_ref().run_id)?;
+        let run = self
+            .workflows
+            .store
+            .run(run_id)
+            .await?
+            .ok_or_else(|| Status::not_found(format!("no run with id {run_id}")))?;
+        Ok(Response::new(workflow_run(&run)))
+    }
+
+    async fn list_workflow_runs(
+        &self,
+        request: Request<pb::ListWorkflowRunsRequest>,
+    ) -> Result<Response<pb::ListWorkflowRunsResponse>, Status> {
+        let req = request.into_inner();
+        let filter = RunFilter {
+            album_id: match req.album_id.trim() {
+                "" => None,
+                text => Some(parse_album_id(text)?),
+            },
+            status: status_filter_from_proto(req.status)?,
+        };
+        let size = page_size(req.page_size, 50)?;
+        let offset = page_offset(&req.page_token)?;
+        let runs = self
+            .workflows
+            .store
+            .list_runs(&filter, offset, size)
+            .await?;
+        Ok(Response::new(pb::ListWorkflowRunsResponse {
+            next_page_token: next_page_token(offset, runs.len(), size),
+            runs: runs.iter().map(workflow_run).collect(),
+        }))
+    }
+
+    async fn list_album_events(
+        &self,
+        request: Request<pb::ListAlbumEventsRequest>,
+    ) -> Result<Response<pb::ListAlbumEventsResponse>, Status> {
+        let req = request.into_inner();
+        let size = page_size(req.page_size, 100)?;
+        let offset = page_offset(&req.page_token)?;
+        let store = &self.workflows.store;
+        let events = match (req.run_id.trim(), req.album_id.trim()) {
+            (run, "") if !run.is_empty() => {
+                let run_id = parse_run_id(run)?;
+                if store.run(run_id).await?.is_none() {
+                    return Err(Status::not_found(format!("no run with id {run_id}")));
+                }
+                if req.after_seq < 0 {
+                    return Err(Status::invalid_argument("after_seq must not be negative"));
+                }
+                store
+                    .events_after(run_id, req.after_seq.saturating_add(offset), size)
+                    .await?
+            }
+            ("", album) if !album.is_empty() => {
+                store
+                    .album_events(&parse_album_id(album)?, offset, size)
+                    .await?
+            }
+            _ => {
+                return Err(Status::invalid_argument(
+                    "give exactly one of run_id and album_id",
+                ));
+            }
+        };
+        Ok(Response::new(pb::ListAlbumEventsResponse {
+            next_page_token: next_page_token(offset, events.len(), size),
+            events: events.iter().map(|e| status_update(e, true)).collect(),
+        }))
+    }
+
+    async fn cancel_workflow(
+        &self,
+        request: Request<pb::CancelWorkflowRequest>,
+    ) -> Result<Response<pb::CancelWorkflowResponse>, Status> {
+        let req = request.into_inner();
+        let run_id = parse_run_id(&req.run_id)?;
+        let outcome = self.workflows.cancel(run_id, &req.reason).await?;
+        debug_assert!(!outcome.cancelled || outcome.run.status == WorkflowStatus::Cancelled);
+        Ok(Response::new(pb::CancelWorkflowResponse {
+            run: Some(workflow_run(&outcome.run)),
+            cancelled: outcome.cancelled,
+        }))
+    }
+}

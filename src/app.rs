@@ -1,0 +1,153 @@
+//! Wiring: builds the store, the workflow machinery and the gRPC server from a
+//! [`Config`], the same way for `musicagg serve` and for the tests.
+//!
+//! [`App::build`] binds the listener (port 0 allowed) and recovers what an
+//! earlier process left unfinished before anything is served;
+//! [`App::run_until_stopped`] serves until the shutdown future resolves.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+use tonic::transport::Server;
+
+use crate::api::Api;
+use crate::config::Config;
+use crate::events::EventBus;
+use crate::proto::v1::music_aggregator_service_server::MusicAggregatorServiceServer;
+use crate::workflow::Workflows;
+
+pub use crate::workflow::Providers;
+
+pub struct App {
+    listener: TcpListener,
+    workflows: Workflows,
+}
+
+impl App {
+    /// Builds the service with the stand-in providers (see [`Providers`]).
+    pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        Self::build_with(config, Providers::stand_ins()).await
+    }
+
+    pub async fn build_with(config: &Config, providers: Providers) -> anyhow::Result<Self> {
+        if config.uses_default_database() {
+            let dir = config.data_dir();
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("creating the data directory {}", dir.display()))?;
+        }
+        let url = config.database_url();
+        let store = crate::store::connect(&url)
+            .await
+            .with_context(|| format!("opening the database {}", redact_url(&url)))?;
+        let bus = EventBus::new(config.event_bus_capacity);
+        let workflows = Workflows::new(store, bus, providers);
+        let recovered = workflows
+            .recover()
+            .await
+            .context("recovering runs left unfinished by an earlier process")?;
+        if recovered != Default::default() {
+            tracing::warn!(
+                ?recovered,
+                "recovered what an earlier process left unfinished"
+            );
+        }
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("listening on {}", config.listen))?;
+        Ok(Self {
+            listener,
+            workflows,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// The workflow machinery (store, bus, registry), for tests and tools.
+    pub fn workflows(&self) -> &Workflows {
+        &self.workflows
+    }
+
+    /// Serves gRPC (the service, health, reflection) until `shutdown`
+    /// resolves; then running workflows record that they were interrupted,
+    /// open streams deliver that and end, and the server stops.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let addr = self.local_addr();
+        let streams_stop = CancellationToken::new();
+        let api = Api::new(self.workflows.clone(), streams_stop.clone());
+
+        let (health_reporter, health_service) = tonic_health::server::health_reporter();
+        health_reporter
+            .set_serving::<MusicAggregatorServiceServer<Api>>()
+            .await;
+        let reflection = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
+            .build_v1()
+            .context("building the reflection service")?;
+
+        let workflows = self.workflows.clone();
+        let stop = async move {
+            shutdown.await;
+            tracing::info!("shutting down");
+            health_reporter
+                .set_not_serving::<MusicAggregatorServiceServer<Api>>()
+                .await;
+            workflows.shutdown().await;
+            // Give the bridges a moment to deliver the interrupted runs'
+            // final responses, then end the streams that remain.
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            streams_stop.cancel();
+        };
+
+        tracing::info!(%addr, "serving gRPC");
+        Server::builder()
+            .add_service(health_service)
+            .add_service(reflection)
+            .add_service(MusicAggregatorServiceServer::new(api))
+            .serve_with_incoming_shutdown(TcpListenerStream::new(self.listener), stop)
+            .await
+            .context("gRPC server")?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// The URL without its password, for messages.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            super::redact_url("postgres://me:secret@db:5432/x"),
+            "postgres://me:***@db:5432/x"
+        );
+        assert_eq!(super::redact_url("sqlite:///a/b.db"), "sqlite:///a/b.db");
+        assert_eq!(
+            super::redact_url("postgres://me@db/x"),
+            "postgres://me@db/x"
+        );
+    }
+}

@@ -1,0 +1,285 @@
+//! The command line: `serve` runs the service; the other commands are its
+//! gRPC client.
+//!
+//! Exit codes: 0 success; 1 the run ended without the album (NOT_FOUND,
+//! NO_RESULTS, FAILED, CANCELLED); 2 bad usage or configuration; 3 the server
+//! could not be reached or refused the request; 130 interrupted.
+
+mod monitor;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use tonic::transport::Channel;
+
+use crate::config::{Config, ConfigError};
+use crate::model::{Quality, WorkflowStatus};
+use crate::proto::v1::music_aggregator_service_client::MusicAggregatorServiceClient;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "musicagg",
+    version,
+    about = "Gets albums for people who keep a music library"
+)]
+pub struct Cli {
+    /// Configuration file (default: $MUSICAGG_CONFIG, else ./musicagg.toml when present).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+struct ServerArg {
+    /// The musicagg server to talk to.
+    #[arg(
+        long,
+        env = "MUSICAGG_SERVER",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    server: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the service (gRPC on `listen`, SQLite under `data_dir` by default).
+    Serve,
+    /// Get an album: start (or join) its workflow and watch it to the end.
+    Monitor {
+        /// MusicBrainz release-group id.
+        album_id: String,
+        #[arg(long, value_enum, default_value_t = QualityArg::Lossless)]
+        quality: QualityArg,
+        /// Only show events after this seq (resume watching a run).
+        #[arg(long, default_value_t = 0)]
+        after_seq: i64,
+        /// One JSON object per stream message instead of the progress display.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        server: ServerArg,
+    },
+    /// List workflow runs, newest first.
+    Runs {
+        #[arg(long)]
+        album: Option<String>,
+        /// A status such as COMPLETE or FAILED.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i32,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        server: ServerArg,
+    },
+    /// Show the stored events of a run.
+    Events {
+        run_id: String,
+        #[arg(long, default_value_t = 0)]
+        after_seq: i64,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        server: ServerArg,
+    },
+    /// Cancel a running workflow.
+    Cancel {
+        run_id: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[command(flatten)]
+        server: ServerArg,
+    },
+}
+
+/// Quality names on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum QualityArg {
+    Any,
+    Lossless,
+    Hires,
+    #[value(name = "mp3-320")]
+    Mp3_320,
+    #[value(name = "mp3-v0")]
+    Mp3V0,
+    Lossy,
+}
+
+impl From<QualityArg> for Quality {
+    fn from(q: QualityArg) -> Self {
+        match q {
+            QualityArg::Any => Quality::Any,
+            QualityArg::Lossless => Quality::Lossless,
+            QualityArg::Hires => Quality::LosslessHires,
+            QualityArg::Mp3_320 => Quality::Mp3_320,
+            QualityArg::Mp3V0 => Quality::Mp3V0,
+            QualityArg::Lossy => Quality::LossyHigh,
+        }
+    }
+}
+
+/// Errors at the edge, each with its exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(
+        "cannot reach the musicagg server at {server}: {reason} (is `musicagg serve` running?)"
+    )]
+    Unreachable { server: String, reason: String },
+    #[error("the server refused: {}: {}", code_name(.0.code()), .0.message())]
+    Rpc(#[from] tonic::Status),
+    #[error("{0:#}")]
+    Other(#[from] anyhow::Error),
+}
+
+fn code_name(code: tonic::Code) -> String {
+    format!("{code:?}")
+}
+
+impl CliError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) | CliError::Config(_) => 2,
+            CliError::Unreachable { .. } | CliError::Rpc(_) => 3,
+            CliError::Other(_) => 1,
+        }
+    }
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("musicagg: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("musicagg: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    match cli.command {
+        Command::Serve => serve(cli.config).await,
+        Command::Monitor {
+            album_id,
+            quality,
+            after_seq,
+            json,
+            server,
+        } => {
+            let client = connect(&server.server).await?;
+            monitor::run(client, &album_id, quality.into(), after_seq, json).await
+        }
+        Command::Runs {
+            album,
+            status,
+            limit,
+            json,
+            server,
+        } => {
+            let status = status
+                .map(|s| {
+                    s.to_ascii_uppercase()
+                        .parse::<WorkflowStatus>()
+                        .map_err(|e| CliError::Usage(e.to_string()))
+                })
+                .transpose()?;
+            let client = connect(&server.server).await?;
+            output::runs(client, album, status, limit, json).await
+        }
+        Command::Events {
+            run_id,
+            after_seq,
+            json,
+            server,
+        } => {
+            let client = connect(&server.server).await?;
+            output::events(client, run_id, after_seq, json).await
+        }
+        Command::Cancel {
+            run_id,
+            reason,
+            server,
+        } => {
+            let client = connect(&server.server).await?;
+            output::cancel(client, run_id, reason).await
+        }
+    }
+}
+
+async fn serve(config_path: Option<PathBuf>) -> Result<ExitCode, CliError> {
+    let config = Config::load(config_path.as_deref())?;
+    crate::telemetry::init(config.log_format);
+    let app = crate::App::build(&config).await?;
+    tracing::info!(
+        addr = %app.local_addr(),
+        database = %config.database_url().split('@').next_back().unwrap_or_default(),
+        "musicagg ready"
+    );
+    app.run_until_stopped(shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+async fn connect(server: &str) -> Result<MusicAggregatorServiceClient<Channel>, CliError> {
+    let endpoint = Channel::from_shared(server.to_owned())
+        .map_err(|e| CliError::Usage(format!("--server {server:?} is not a URL: {e}")))?
+        .connect_timeout(std::time::Duration::from_secs(5));
+    let channel = endpoint
+        .connect()
+        .await
+        .map_err(|e| CliError::Unreachable {
+            server: server.to_owned(),
+            reason: error_chain(&e),
+        })?;
+    Ok(MusicAggregatorServiceClient::new(channel))
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

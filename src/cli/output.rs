@@ -1,0 +1,224 @@
+//! `musicagg runs`, `events` and `cancel`, and the JSON shapes the CLI prints.
+
+use std::process::ExitCode;
+
+use serde_json::{Value, json};
+use tonic::transport::Channel;
+
+use super::CliError;
+use crate::api::convert::status_to_proto;
+use crate::model::WorkflowStatus;
+use crate::proto::v1 as pb;
+use crate::proto::v1::music_aggregator_service_client::MusicAggregatorServiceClient;
+
+type Client = MusicAggregatorServiceClient<Channel>;
+
+/// "COMPLETE" for `WORKFLOW_STATUS_COMPLETE`.
+pub(super) fn status_name(value: i32) -> String {
+    pb::WorkflowStatus::try_from(value)
+        .map(|s| {
+            s.as_str_name()
+                .trim_start_matches("WORKFLOW_STATUS_")
+                .to_owned()
+        })
+        .unwrap_or_else(|_| format!("STATUS_{value}"))
+}
+
+fn quality_name(value: i32) -> String {
+    pb::Quality::try_from(value)
+        .map(|q| {
+            q.as_str_name()
+                .trim_start_matches("QUALITY_")
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_else(|_| format!("quality_{value}"))
+}
+
+fn time(ts: Option<&prost_types::Timestamp>) -> String {
+    ts.and_then(|t| {
+        chrono::DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))
+    })
+    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+    .unwrap_or_default()
+}
+
+fn update_json(u: &pb::StatusUpdate) -> Value {
+    json!({
+        "run_id": u.run_id,
+        "album_id": u.album_id,
+        "quality": quality_name(u.quality),
+        "status": status_name(u.status),
+        "seq": u.seq,
+        "created_at": time(u.created_at.as_ref()),
+        "message": u.message,
+        "replayed": u.replayed,
+    })
+}
+
+fn release_json(r: &pb::Release) -> Value {
+    json!({
+        "indexer": r.indexer,
+        "title": r.title,
+        "guid": r.guid,
+        "info_hash": r.info_hash,
+        "size_bytes": r.size_bytes,
+        "seeders": r.seeders,
+        "quality": r.quality,
+        "score": r.score,
+    })
+}
+
+/// One stream message as a JSON object: `{"status_update": {…}}` or
+/// `{"result": {…}}`.
+pub(super) fn message_json(message: &pb::MonitorAlbumStreamResponse) -> Value {
+    use pb::monitor_album_stream_response::Response;
+    match &message.response {
+        Some(Response::StatusUpdate(u)) => json!({ "status_update": update_json(u) }),
+        Some(Response::Result(r)) => json!({ "result": {
+            "run_id": r.run_id,
+            "album_id": r.album_id,
+            "quality": quality_name(r.quality),
+            "status": status_name(r.status),
+            "seq": r.seq,
+            "created_at": time(r.created_at.as_ref()),
+            "message": r.message,
+            "replayed": r.replayed,
+            "album": r.album.as_ref().map(|a| json!({
+                "id": a.id,
+                "title": a.title,
+                "artist": a.artist,
+                "first_release_date": a.first_release_date,
+                "primary_type": a.primary_type,
+                "tracks": a.tracks.len(),
+            })),
+            "selected_release": r.selected_release.as_ref().map(release_json),
+            "download": r.download.as_ref().map(|d| json!({
+                "id": d.id,
+                "info_hash": d.info_hash,
+                "client": d.client,
+                "status": d.status,
+            })),
+            "rejected_candidates": r.rejected_candidates.iter().map(|c| json!({
+                "release": c.release.as_ref().map(release_json),
+                "rejection_reasons": c.rejection_reasons,
+            })).collect::<Vec<_>>(),
+        }}),
+        None => json!({}),
+    }
+}
+
+fn run_json(r: &pb::WorkflowRun) -> Value {
+    json!({
+        "run_id": r.run_id,
+        "album_id": r.album_id,
+        "quality": quality_name(r.quality),
+        "status": status_name(r.status),
+        "finished": r.finished,
+        "message": r.message,
+        "last_seq": r.last_seq,
+        "created_at": time(r.created_at.as_ref()),
+        "finished_at": time(r.finished_at.as_ref()),
+    })
+}
+
+pub(super) async fn runs(
+    mut client: Client,
+    album: Option<String>,
+    status: Option<WorkflowStatus>,
+    limit: i32,
+    json: bool,
+) -> Result<ExitCode, CliError> {
+    let response = client
+        .list_workflow_runs(pb::ListWorkflowRunsRequest {
+            album_id: album.unwrap_or_default(),
+            status: status.map_or(0, |s| status_to_proto(s).into()),
+            page_size: limit,
+            page_token: String::new(),
+        })
+        .await?
+        .into_inner();
+    if json {
+        for run in &response.runs {
+            println!("{}", run_json(run));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:<36}  {:<36}  {:<14}  {:<17}  {:<24}  MESSAGE",
+        "RUN ID", "ALBUM", "QUALITY", "STATUS", "STARTED"
+    );
+    for run in &response.runs {
+        println!(
+            "{:<36}  {:<36}  {:<14}  {:<17}  {:<24}  {}",
+            run.run_id,
+            run.album_id,
+            quality_name(run.quality),
+            status_name(run.status),
+            time(run.created_at.as_ref()),
+            run.message
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn events(
+    mut client: Client,
+    run_id: String,
+    after_seq: i64,
+    json: bool,
+) -> Result<ExitCode, CliError> {
+    let mut page_token = String::new();
+    loop {
+        let page = client
+            .list_album_events(pb::ListAlbumEventsRequest {
+                run_id: run_id.clone(),
+                album_id: String::new(),
+                after_seq,
+                page_size: 500,
+                page_token,
+            })
+            .await?
+            .into_inner();
+        for e in &page.events {
+            if json {
+                println!("{}", update_json(e));
+            } else {
+                println!(
+                    "{:>4}  {}  {:<17}  {}",
+                    e.seq,
+                    time(e.created_at.as_ref()),
+                    status_name(e.status),
+                    e.message
+                );
+            }
+        }
+        if page.next_page_token.is_empty() {
+            return Ok(ExitCode::SUCCESS);
+        }
+        page_token = page.next_page_token;
+    }
+}
+
+pub(super) async fn cancel(
+    mut client: Client,
+    run_id: String,
+    reason: String,
+) -> Result<ExitCode, CliError> {
+    let response = client
+        .cancel_workflow(pb::CancelWorkflowRequest { run_id, reason })
+        .await?
+        .into_inner();
+    let run = response.run.unwrap_or_default();
+    if response.cancelled {
+        println!("cancelled run {}: {}", run.run_id, run.message);
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!(
+            "run {} had already finished: {} ({})",
+            run.run_id,
+            status_name(run.status),
+            run.message
+        );
+        Ok(ExitCode::from(1))
+    }
+}

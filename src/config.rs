@@ -1,0 +1,328 @@
+//! Configuration: a TOML file plus `MUSICAGG_*` environment overrides.
+//!
+//! The file is `--config PATH`, else `$MUSICAGG_CONFIG`, else `./musicagg.toml`
+//! when present, else none (every key has a default). Environment variables
+//! override the file: `MUSICAGG_LISTEN=0.0.0.0:50051`, and `__` for nesting:
+//! `MUSICAGG_QBITTORRENT__URL=http://127.0.0.1:8080`.
+//!
+//! Unknown keys are errors (a typo must not be silently ignored), and every
+//! error names the key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// The top-level keys; only these are read from `MUSICAGG_*` variables, so
+/// unrelated variables with our prefix (`MUSICAGG_CONFIG`, test settings) are
+/// not mistaken for configuration.
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "listen",
+    "database_url",
+    "data_dir",
+    "log_format",
+    "event_bus_capacity",
+    "musicbrainz",
+    "indexers",
+    "qbittorrent",
+    "release",
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// gRPC listen address.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// `postgres://…` or `sqlite:…`; default: SQLite file `musicagg.db` in
+    /// `data_dir`.
+    #[serde(default)]
+    pub database_url: Option<String>,
+    /// Where musicagg keeps its files; default `$XDG_DATA_HOME/musicagg`
+    /// (`~/.local/share/musicagg`).
+    #[serde(default)]
+    pub data_dir: Option<PathBuf>,
+    #[serde(default)]
+    pub log_format: LogFormat,
+    /// Events buffered per watched run before a slow subscriber falls back to
+    /// reading the database.
+    #[serde(default = "default_bus_capacity")]
+    pub event_bus_capacity: usize,
+    #[serde(default)]
+    pub musicbrainz: MusicBrainzConfig,
+    #[serde(default)]
+    pub indexers: Vec<IndexerConfig>,
+    #[serde(default)]
+    pub qbittorrent: Option<QbittorrentConfig>,
+    #[serde(default)]
+    pub release: ReleaseConfig,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// `[musicbrainz]`: the metadata source (used from the [metadata] issue on).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MusicBrainzConfig {
+    #[serde(default = "default_musicbrainz_url")]
+    pub base_url: String,
+    #[serde(default)]
+    pub user_agent: Option<String>,
+    #[serde(default = "default_requests_per_second")]
+    pub requests_per_second: f64,
+}
+
+impl Default for MusicBrainzConfig {
+    fn default() -> Self {
+        Self {
+            base_url: default_musicbrainz_url(),
+            user_agent: None,
+            requests_per_second: default_requests_per_second(),
+        }
+    }
+}
+
+/// `[[indexers]]`: one Torznab endpoint each (used from the [indexers] issue on).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexerConfig {
+    pub name: String,
+    pub url: String,
+    #[serde(default)]
+    pub api_key: Option<SecretString>,
+    #[serde(default = "default_categories")]
+    pub categories: Vec<u32>,
+    #[serde(default = "default_priority")]
+    pub priority: i32,
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+}
+
+/// `[qbittorrent]`: the torrent client (used from the [grab] issue on).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QbittorrentConfig {
+    pub url: String,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<SecretString>,
+    #[serde(default = "default_category")]
+    pub category: String,
+    #[serde(default)]
+    pub save_path: Option<String>,
+}
+
+/// `[release]`: release decision rules (used from the [releases] issue on).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseConfig {
+    #[serde(default)]
+    pub required_terms: Vec<String>,
+    #[serde(default)]
+    pub ignored_terms: Vec<String>,
+    #[serde(default)]
+    pub allow_discographies: bool,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 50051))
+}
+fn default_bus_capacity() -> usize {
+    crate::events::DEFAULT_CAPACITY
+}
+fn default_musicbrainz_url() -> String {
+    "https://musicbrainz.org/ws/2/".into()
+}
+fn default_requests_per_second() -> f64 {
+    1.0
+}
+fn default_categories() -> Vec<u32> {
+    vec![3000, 3010, 3040]
+}
+fn default_priority() -> i32 {
+    25
+}
+fn default_true() -> bool {
+    true
+}
+fn default_category() -> String {
+    "music".into()
+}
+
+/// A configuration that cannot be used; the message names the key or file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        // An empty figment always extracts: every key has a default.
+        Figment::new()
+            .extract()
+            .unwrap_or_else(|e| unreachable!("defaults must deserialize: {e}"))
+    }
+}
+
+impl Config {
+    /// Loads the file (see the module doc for which) and the environment.
+    pub fn load(explicit: Option<&Path>) -> Result<Self, ConfigError> {
+        let file = match explicit {
+            Some(path) => Some(path.to_owned()),
+            None => match std::env::var_os("MUSICAGG_CONFIG") {
+                Some(path) if !path.is_empty() => Some(PathBuf::from(path)),
+                _ => Some(PathBuf::from("musicagg.toml")).filter(|p| p.exists()),
+            },
+        };
+        let mut figment = Figment::new();
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::MissingFile(path));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment = figment.merge(
+            Env::prefixed("MUSICAGG_")
+                .filter(|key| {
+                    let top = key.as_str().split("__").next().unwrap_or_default();
+                    TOP_LEVEL_KEYS
+                        .iter()
+                        .any(|known| top.eq_ignore_ascii_case(known))
+                })
+                .split("__"),
+        );
+        Self::from_figment(figment)
+    }
+
+    fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let config: Config = figment
+            .extract()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.event_bus_capacity == 0 {
+            return Err(ConfigError::Invalid(
+                "event_bus_capacity must be at least 1".into(),
+            ));
+        }
+        let rate = self.musicbrainz.requests_per_second;
+        if rate.is_nan() || rate <= 0.0 {
+            return Err(ConfigError::Invalid(
+                "musicbrainz.requests_per_second must be greater than 0".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The data directory, whether configured or the default.
+    pub fn data_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.data_dir {
+            return dir.clone();
+        }
+        if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+            return PathBuf::from(xdg).join("musicagg");
+        }
+        match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+            Some(home) => PathBuf::from(home).join(".local/share/musicagg"),
+            None => PathBuf::from("musicagg-data"),
+        }
+    }
+
+    /// The database URL, whether configured or the default SQLite file.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data_dir().join("musicagg.db").display()),
+        }
+    }
+
+    /// True when the database is the default SQLite file (its folder must
+    /// exist before it can be created).
+    pub fn uses_default_database(&self) -> bool {
+        self.database_url.is_none()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's Jail closures return figment::Error
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn defaults_need_no_file() {
+        Jail::expect_with(|_jail| {
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(config.listen.to_string(), "127.0.0.1:50051");
+            assert_eq!(config.log_format, LogFormat::Text);
+            assert!(config.database_url().starts_with("sqlite://"));
+            assert!(config.indexers.is_empty());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn environment_overrides_the_file_with_nesting() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "musicagg.toml",
+                r#"
+                listen = "127.0.0.1:6000"
+                log_format = "json"
+                [qbittorrent]
+                url = "http://file:8080"
+                "#,
+            )?;
+            jail.set_env("MUSICAGG_LISTEN", "127.0.0.1:7000");
+            jail.set_env("MUSICAGG_QBITTORRENT__URL", "http://env:8080");
+            jail.set_env("MUSICAGG_TEST_SOMETHING", "not configuration");
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(config.listen.to_string(), "127.0.0.1:7000");
+            assert_eq!(config.log_format, LogFormat::Json);
+            let qbt = config.qbittorrent.expect("qbittorrent section");
+            assert_eq!(qbt.url, "http://env:8080");
+            assert_eq!(qbt.category, "music");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        Jail::expect_with(|jail| {
+            jail.create_file("bad.toml", "listen = \"not an address\"")?;
+            let err = Config::load(Some(Path::new("bad.toml"))).unwrap_err();
+            assert!(err.to_string().contains("listen"), "{err}");
+
+            jail.create_file("typo.toml", "lissten = \"127.0.0.1:1\"")?;
+            let err = Config::load(Some(Path::new("typo.toml"))).unwrap_err();
+            assert!(err.to_string().contains("lissten"), "{err}");
+
+            jail.set_env("MUSICAGG_LOG_FORMAT", "xml");
+            let err = Config::load(None).unwrap_err();
+            assert!(
+                err.to_string().to_lowercase().contains("log_format"),
+                "{err}"
+            );
+
+            let err = Config::load(Some(Path::new("missing.toml"))).unwrap_err();
+            assert!(matches!(err, ConfigError::MissingFile(_)), "{err}");
+            Ok(())
+        });
+    }
+}

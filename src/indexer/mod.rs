@@ -1,0 +1,101 @@
+//! Searching the user's torrent indexers (the diagram's `IndexerService`).
+//!
+//! The workflow sees one [`IndexerService`] that searches every configured
+//! indexer and reports, per indexer, what happened. The Torznab client comes
+//! with the [indexers] issue; until then `serve` uses [`NoIndexers`].
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::metadata::Album;
+
+/// One release found by an indexer, normalised across Jackett, Prowlarr and
+/// other Torznab servers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Release {
+    pub indexer: String,
+    pub title: String,
+    /// Opaque de-duplication key from the feed; never fetched.
+    pub guid: String,
+    /// A .torrent URL or a proxied download link (may redirect to a magnet).
+    pub download_url: Option<String>,
+    pub magnet_uri: Option<String>,
+    /// Lower-case hex v1 info hash, when the feed gave one.
+    pub info_hash: Option<String>,
+    pub size_bytes: Option<u64>,
+    /// None when the feed did not say (not the same as 0).
+    pub seeders: Option<u32>,
+    pub leechers: Option<u32>,
+    pub grabs: Option<u32>,
+    pub categories: Vec<u32>,
+    pub published_at: Option<DateTime<Utc>>,
+    /// 0 = freeleech, 1 = normal.
+    pub download_volume_factor: Option<f64>,
+    pub info_url: Option<String>,
+}
+
+/// How one indexer's search went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexerOutcome {
+    pub indexer: String,
+    pub latency: Duration,
+    /// The number of results, or why there are none.
+    pub result: Result<usize, String>,
+}
+
+/// Everything one search produced: the merged releases and each indexer's
+/// outcome (shown to the user in the step events).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchReport {
+    pub releases: Vec<Release>,
+    pub indexers: Vec<IndexerOutcome>,
+}
+
+impl SearchReport {
+    /// One line per indexer, e.g. "jackett: 12 results in 0.4 s; prowlarr: timed out after 20.0 s".
+    pub fn summary(&self) -> String {
+        if self.indexers.is_empty() {
+            return "no indexers configured".into();
+        }
+        self.indexers
+            .iter()
+            .map(|o| match &o.result {
+                Ok(n) => format!(
+                    "{}: {n} result{} in {:.1} s",
+                    o.indexer,
+                    if *n == 1 { "" } else { "s" },
+                    o.latency.as_secs_f64()
+                ),
+                Err(e) => format!("{}: {e}", o.indexer),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexerError {
+    /// The search could not run at all (every indexer failing is not this:
+    /// that is a report with errors in it).
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+#[async_trait]
+pub trait IndexerService: Send + Sync + 'static {
+    async fn search(&self, album: &Album) -> Result<SearchReport, IndexerError>;
+}
+
+/// The stand-in until indexers are configured: finds nothing and says why.
+#[derive(Debug, Default)]
+pub struct NoIndexers;
+
+#[async_trait]
+impl IndexerService for NoIndexers {
+    async fn search(&self, _album: &Album) -> Result<SearchReport, IndexerError> {
+        Ok(SearchReport::default())
+    }
+}

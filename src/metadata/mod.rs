@@ -1,0 +1,107 @@
+//! Album metadata: what the first workflow step (FETCHING_METADATA) needs to
+//! know about a release group — title, artist credit, dates, types, tracks.
+//!
+//! The workflow talks to a [`MetadataProvider`]; the MusicBrainz client comes
+//! with the [metadata] issue. Until then `serve` uses [`AlbumIdOnly`], which
+//! says plainly that it knows nothing but the id.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::model::AlbumId;
+
+/// An album (a MusicBrainz release group) with the tracklist of its
+/// representative release.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Album {
+    pub id: AlbumId,
+    pub title: String,
+    /// The artist credit as printed: names joined by their join phrases.
+    pub artist: String,
+    /// `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, or empty when unknown.
+    #[serde(default)]
+    pub first_release_date: String,
+    #[serde(default)]
+    pub primary_type: Option<String>,
+    #[serde(default)]
+    pub secondary_types: Vec<String>,
+    #[serde(default)]
+    pub tracks: Vec<Track>,
+}
+
+impl Album {
+    /// An album of which only the id is known.
+    pub fn unknown(id: AlbumId) -> Self {
+        Self {
+            id,
+            title: String::new(),
+            artist: String::new(),
+            first_release_date: String::new(),
+            primary_type: None,
+            secondary_types: Vec::new(),
+            tracks: Vec::new(),
+        }
+    }
+
+    /// "Artist - Title", or the id when neither is known.
+    pub fn display_name(&self) -> String {
+        match (self.artist.is_empty(), self.title.is_empty()) {
+            (true, true) => self.id.to_string(),
+            (false, false) => format!("{} - {}", self.artist, self.title),
+            (true, false) => self.title.clone(),
+            (false, true) => self.artist.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Track {
+    /// 1-based medium position.
+    pub disc: u32,
+    /// 1-based position within the medium.
+    pub position: u32,
+    /// As printed on the release: "1", "A1", "1-05".
+    pub number: String,
+    pub title: String,
+    pub length_ms: Option<u64>,
+}
+
+/// What the workflow gets back from a provider.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchedAlbum {
+    pub album: Album,
+    /// Said in the event after FETCHING_METADATA (e.g. "served from the cache").
+    pub note: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MetadataError {
+    /// The album does not exist: the run ends NOT_FOUND.
+    #[error("no album with id {0}")]
+    NotFound(AlbumId),
+    /// Anything else, after the provider's own retries: the run ends FAILED.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// Where the workflow gets album metadata from (getAlbumWithPersist in the
+/// diagram).
+#[async_trait]
+pub trait MetadataProvider: Send + Sync + 'static {
+    async fn album(&self, id: &AlbumId) -> Result<FetchedAlbum, MetadataError>;
+}
+
+/// The honest stand-in used until a metadata source is configured: the run
+/// goes on with the album id alone, and the event says so.
+#[derive(Debug, Default)]
+pub struct AlbumIdOnly;
+
+#[async_trait]
+impl MetadataProvider for AlbumIdOnly {
+    async fn album(&self, id: &AlbumId) -> Result<FetchedAlbum, MetadataError> {
+        Ok(FetchedAlbum {
+            album: Album::unknown(id.clone()),
+            note: Some("no metadata source configured: continuing with the album id only".into()),
+        })
+    }
+}

@@ -1,0 +1,196 @@
+//! Durable state: albums, workflow runs, their events, torrents and
+//! downloads.
+//!
+//! One [`Store`] interface, two implementations that pass one test suite:
+//! PostgreSQL (production, the diagram's database) and SQLite (the embedded
+//! default, so that `musicagg serve` needs nothing installed). Both run the
+//! same SQL (see `sql.rs`); only the schema files under `migrations/` differ
+//! in column types.
+//!
+//! The store is the truth about runs: an event is committed here before it is
+//! published on the `EventBus`, and [`Store::append_event`] is the only way a
+//! run changes, so a run's row and its events never disagree.
+
+mod postgres;
+mod rows;
+mod sql;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::metadata::Album;
+use crate::model::{
+    AlbumId, DownloadStatus, Event, Quality, Run, RunId, UnknownName, WorkflowKey, WorkflowStatus,
+};
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A row that our code did not write (or a newer version did).
+    #[error("unreadable row in {table}: {reason}")]
+    Corrupt { table: &'static str, reason: String },
+    #[error("no run with id {0}")]
+    RunNotFound(RunId),
+    /// The run already has its terminal event: nothing may follow it.
+    #[error("run {0} has already finished")]
+    RunFinished(RunId),
+    /// Another unfinished run holds this album and quality.
+    #[error("a run of {0} is already in progress")]
+    AlreadyRunning(WorkflowKey),
+    #[error("unsupported database URL {0:?}: use postgres://… or sqlite:…")]
+    UnsupportedUrl(String),
+}
+
+impl StoreError {
+    pub(crate) fn corrupt(table: &'static str, e: impl std::fmt::Display) -> Self {
+        StoreError::Corrupt {
+            table,
+            reason: e.to_string(),
+        }
+    }
+}
+
+impl From<UnknownName> for StoreError {
+    fn from(e: UnknownName) -> Self {
+        StoreError::corrupt("a status column", e)
+    }
+}
+
+/// Filters of [`Store::list_runs`]; `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    pub album_id: Option<AlbumId>,
+    pub status: Option<WorkflowStatus>,
+}
+
+/// A torrent and the download of it, written together before the torrent
+/// client is called.
+#[derive(Debug, Clone)]
+pub struct NewDownload {
+    pub run_id: RunId,
+    pub key: WorkflowKey,
+    pub info_hash: String,
+    pub magnet_uri: String,
+    pub torrent_file: Option<Vec<u8>>,
+    pub title: String,
+    pub size_bytes: Option<u64>,
+    pub indexer: String,
+    pub parsed_quality: String,
+    pub client: String,
+}
+
+/// A `downloads` row with what a torrent client needs to add it again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DownloadRecord {
+    pub id: Uuid,
+    pub album_id: AlbumId,
+    pub quality: Quality,
+    pub run_id: Option<RunId>,
+    pub info_hash: String,
+    pub magnet_uri: String,
+    pub title: String,
+    pub client: String,
+    pub status: DownloadStatus,
+    pub message: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Writes a new run (status FETCHING_METADATA, no events yet).
+    /// [`StoreError::AlreadyRunning`] if an unfinished run holds the key.
+    async fn create_run(&self, id: RunId, key: &WorkflowKey) -> Result<Run, StoreError>;
+
+    /// Appends the run's next event (seq = previous + 1) and updates the run
+    /// row in the same transaction; a terminal status also finishes the run.
+    /// [`StoreError::RunFinished`] once the run has its terminal event, so a
+    /// run has exactly one terminal event whoever races to write it.
+    async fn append_event(
+        &self,
+        run_id: RunId,
+        status: WorkflowStatus,
+        message: &str,
+        payload: Option<&serde_json::Value>,
+    ) -> Result<Event, StoreError>;
+
+    async fn run(&self, id: RunId) -> Result<Option<Run>, StoreError>;
+
+    /// The newest run of an album at a quality, finished or not.
+    async fn latest_run(&self, key: &WorkflowKey) -> Result<Option<Run>, StoreError>;
+
+    /// Runs, newest first.
+    async fn list_runs(
+        &self,
+        filter: &RunFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<Run>, StoreError>;
+
+    /// Runs without a terminal event (at start-up: runs a dead process left).
+    async fn unfinished_runs(&self) -> Result<Vec<Run>, StoreError>;
+
+    /// Events of one run with seq > `after_seq`, in seq order.
+    async fn events_after(
+        &self,
+        run_id: RunId,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<Event>, StoreError>;
+
+    /// Events of every run of an album: runs oldest first, each in seq order.
+    async fn album_events(
+        &self,
+        album_id: &AlbumId,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<Event>, StoreError>;
+
+    /// Inserts or replaces an album and its tracks.
+    async fn save_album(&self, album: &Album) -> Result<(), StoreError>;
+
+    async fn album(&self, id: &AlbumId) -> Result<Option<(Album, DateTime<Utc>)>, StoreError>;
+
+    /// Writes the torrent (kept if already known) and a `pending` download in
+    /// one transaction. Returns the download id.
+    async fn save_torrent_and_download(&self, download: &NewDownload) -> Result<Uuid, StoreError>;
+
+    async fn set_download_status(
+        &self,
+        id: Uuid,
+        status: DownloadStatus,
+        message: &str,
+    ) -> Result<(), StoreError>;
+
+    /// An `added` download of this album at this quality (any quality when
+    /// the key asks for ANY), the newest one.
+    async fn owned_download(&self, key: &WorkflowKey)
+    -> Result<Option<DownloadRecord>, StoreError>;
+
+    /// Downloads left `pending` (the process stopped between the row and the
+    /// torrent client's answer).
+    async fn pending_downloads(&self) -> Result<Vec<DownloadRecord>, StoreError>;
+}
+
+/// Opens the database named by `url` and applies its migrations:
+/// `postgres://…` or `postgresql://…` for PostgreSQL, `sqlite:…` for SQLite
+/// (the file is created when missing).
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(url).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_owned()))
+    }
+}

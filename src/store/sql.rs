@@ -1,0 +1,366 @@
+//! The one SQL implementation of [`Store`](super::Store), shared by both
+//! databases.
+//!
+//! PostgreSQL and SQLite (through sqlx, which reads `$N` placeholders for
+//! both) accept the same statements here: `RETURNING`, `ON CONFLICT … DO
+//! UPDATE … excluded`, partial indexes. The pools have different types, so the
+//! implementation is written once as a macro and instantiated per backend; a
+//! generic impl over `sqlx::Database` would need a wall of higher-ranked
+//! bounds for the same result.
+
+/// Implements `Store` for a struct with a `pool: sqlx::Pool<DB>` field.
+macro_rules! impl_sql_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::store::Store for $store {
+            async fn create_run(
+                &self,
+                id: $crate::model::RunId,
+                key: &$crate::model::WorkflowKey,
+            ) -> Result<$crate::model::Run, $crate::store::StoreError> {
+                let now = chrono::Utc::now();
+                let row: Result<$crate::store::rows::RunRow, sqlx::Error> = sqlx::query_as(
+                    "INSERT INTO workflow_runs \
+                     (id, album_id, quality, status, message, last_seq, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, '', 0, $5, $5) \
+                     RETURNING id, album_id, quality, status, message, last_seq, \
+                     created_at, updated_at, finished_at",
+                )
+                .bind(id.0)
+                .bind(key.album_id.as_str())
+                .bind(key.quality.as_str())
+                .bind($crate::model::WorkflowStatus::FetchingMetadata.as_str())
+                .bind(now)
+                .fetch_one(&self.pool)
+                .await;
+                match row {
+                    Ok(row) => row.try_into(),
+                    Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                        Err($crate::store::StoreError::AlreadyRunning(key.clone()))
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+
+            async fn append_event(
+                &self,
+                run_id: $crate::model::RunId,
+                status: $crate::model::WorkflowStatus,
+                message: &str,
+                payload: Option<&serde_json::Value>,
+            ) -> Result<$crate::model::Event, $crate::store::StoreError> {
+                let now = chrono::Utc::now();
+                let finished_at = status.is_terminal().then_some(now);
+                let mut tx = self.pool.begin().await?;
+                // The update comes first: it locks the run row, so appends to
+                // one run are serialised, and its guard refuses any event
+                // after the terminal one.
+                let run: Option<(i64, String, String)> = sqlx::query_as(
+                    "UPDATE workflow_runs SET status = $2, message = $3, \
+                     last_seq = last_seq + 1, updated_at = $4, finished_at = $5 \
+                     WHERE id = $1 AND finished_at IS NULL \
+                     RETURNING last_seq, album_id, quality",
+                )
+                .bind(run_id.0)
+                .bind(status.as_str())
+                .bind(message)
+                .bind(now)
+                .bind(finished_at)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((seq, album_id, quality)) = run else {
+                    tx.rollback().await?;
+                    return Err(match self.run(run_id).await? {
+                        Some(_) => $crate::store::StoreError::RunFinished(run_id),
+                        None => $crate::store::StoreError::RunNotFound(run_id),
+                    });
+                };
+                let row: $crate::store::rows::EventRow = sqlx::query_as(
+                    "INSERT INTO album_events \
+                     (run_id, seq, album_id, quality, status, message, payload, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     RETURNING run_id, seq, album_id, quality, status, message, payload, \
+                     created_at",
+                )
+                .bind(run_id.0)
+                .bind(seq)
+                .bind(album_id)
+                .bind(quality)
+                .bind(status.as_str())
+                .bind(message)
+                .bind(payload.map(sqlx::types::Json))
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                row.try_into()
+            }
+
+            async fn run(
+                &self,
+                id: $crate::model::RunId,
+            ) -> Result<Option<$crate::model::Run>, $crate::store::StoreError> {
+                let row: Option<$crate::store::rows::RunRow> = sqlx::query_as(
+                    "SELECT id, album_id, quality, status, message, last_seq, created_at, \
+                     updated_at, finished_at FROM workflow_runs WHERE id = $1",
+                )
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn latest_run(
+                &self,
+                key: &$crate::model::WorkflowKey,
+            ) -> Result<Option<$crate::model::Run>, $crate::store::StoreError> {
+                let row: Option<$crate::store::rows::RunRow> = sqlx::query_as(
+                    "SELECT id, album_id, quality, status, message, last_seq, created_at, \
+                     updated_at, finished_at FROM workflow_runs \
+                     WHERE album_id = $1 AND quality = $2 ORDER BY id DESC LIMIT 1",
+                )
+                .bind(key.album_id.as_str())
+                .bind(key.quality.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn list_runs(
+                &self,
+                filter: &$crate::store::RunFilter,
+                offset: i64,
+                limit: i64,
+            ) -> Result<Vec<$crate::model::Run>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::rows::RunRow> = sqlx::query_as(
+                    "SELECT id, album_id, quality, status, message, last_seq, created_at, \
+                     updated_at, finished_at FROM workflow_runs \
+                     WHERE ($1 IS NULL OR album_id = $1) AND ($2 IS NULL OR status = $2) \
+                     ORDER BY id DESC LIMIT $3 OFFSET $4",
+                )
+                .bind(filter.album_id.as_ref().map(|a| a.as_str()))
+                .bind(filter.status.map(|s| s.as_str()))
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.pool)
+                .await?;
+                $crate::store::rows::convert(rows)
+            }
+
+            async fn unfinished_runs(
+                &self,
+            ) -> Result<Vec<$crate::model::Run>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::rows::RunRow> = sqlx::query_as(
+                    "SELECT id, album_id, quality, status, message, last_seq, created_at, \
+                     updated_at, finished_at FROM workflow_runs \
+                     WHERE finished_at IS NULL ORDER BY id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                $crate::store::rows::convert(rows)
+            }
+
+            async fn events_after(
+                &self,
+                run_id: $crate::model::RunId,
+                after_seq: i64,
+                limit: i64,
+            ) -> Result<Vec<$crate::model::Event>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::rows::EventRow> = sqlx::query_as(
+                    "SELECT run_id, seq, album_id, quality, status, message, payload, created_at \
+                     FROM album_events WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                )
+                .bind(run_id.0)
+                .bind(after_seq)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                $crate::store::rows::convert(rows)
+            }
+
+            async fn album_events(
+                &self,
+                album_id: &$crate::model::AlbumId,
+                offset: i64,
+                limit: i64,
+            ) -> Result<Vec<$crate::model::Event>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::rows::EventRow> = sqlx::query_as(
+                    "SELECT run_id, seq, album_id, quality, status, message, payload, created_at \
+                     FROM album_events WHERE album_id = $1 ORDER BY run_id, seq \
+                     LIMIT $2 OFFSET $3",
+                )
+                .bind(album_id.as_str())
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.pool)
+                .await?;
+                $crate::store::rows::convert(rows)
+            }
+
+            async fn save_album(
+                &self,
+                album: &$crate::metadata::Album,
+            ) -> Result<(), $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO albums (id, title, artist, first_release_date, primary_type, \
+                     secondary_types, fetched_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (id) DO UPDATE SET title = excluded.title, \
+                     artist = excluded.artist, first_release_date = excluded.first_release_date, \
+                     primary_type = excluded.primary_type, \
+                     secondary_types = excluded.secondary_types, fetched_at = excluded.fetched_at",
+                )
+                .bind(album.id.as_str())
+                .bind(&album.title)
+                .bind(&album.artist)
+                .bind(&album.first_release_date)
+                .bind(album.primary_type.as_deref())
+                .bind(sqlx::types::Json(&album.secondary_types))
+                .bind(chrono::Utc::now())
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM tracks WHERE album_id = $1")
+                    .bind(album.id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                for t in &album.tracks {
+                    sqlx::query(
+                        "INSERT INTO tracks (album_id, disc, position, number, title, length_ms) \
+                         VALUES ($1, $2, $3, $4, $5, $6) \
+                         ON CONFLICT (album_id, disc, position) DO NOTHING",
+                    )
+                    .bind(album.id.as_str())
+                    .bind(i32::try_from(t.disc).unwrap_or(i32::MAX))
+                    .bind(i32::try_from(t.position).unwrap_or(i32::MAX))
+                    .bind(&t.number)
+                    .bind(&t.title)
+                    .bind(t.length_ms.and_then(|l| i64::try_from(l).ok()))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn album(
+                &self,
+                id: &$crate::model::AlbumId,
+            ) -> Result<
+                Option<($crate::metadata::Album, chrono::DateTime<chrono::Utc>)>,
+                $crate::store::StoreError,
+            > {
+                let row: Option<$crate::store::rows::AlbumRow> = sqlx::query_as(
+                    "SELECT id, title, artist, first_release_date, primary_type, \
+                     secondary_types, fetched_at FROM albums WHERE id = $1",
+                )
+                .bind(id.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let tracks: Vec<$crate::store::rows::TrackRow> = sqlx::query_as(
+                    "SELECT disc, position, number, title, length_ms FROM tracks \
+                     WHERE album_id = $1 ORDER BY disc, position",
+                )
+                .bind(id.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                row.into_album(tracks).map(Some)
+            }
+
+            async fn save_torrent_and_download(
+                &self,
+                d: &$crate::store::NewDownload,
+            ) -> Result<uuid::Uuid, $crate::store::StoreError> {
+                let now = chrono::Utc::now();
+                let id = uuid::Uuid::now_v7();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO torrents (info_hash, magnet_uri, torrent_file, title, \
+                     size_bytes, indexer, quality, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     ON CONFLICT (info_hash) DO UPDATE SET \
+                     torrent_file = COALESCE(torrents.torrent_file, excluded.torrent_file)",
+                )
+                .bind(&d.info_hash)
+                .bind(&d.magnet_uri)
+                .bind(d.torrent_file.as_deref())
+                .bind(&d.title)
+                .bind(d.size_bytes.and_then(|s| i64::try_from(s).ok()))
+                .bind(&d.indexer)
+                .bind(&d.parsed_quality)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO downloads (id, album_id, quality, run_id, info_hash, client, \
+                     status, message, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, '', $8, $8)",
+                )
+                .bind(id)
+                .bind(d.key.album_id.as_str())
+                .bind(d.key.quality.as_str())
+                .bind(d.run_id.0)
+                .bind(&d.info_hash)
+                .bind(&d.client)
+                .bind($crate::model::DownloadStatus::Pending.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn set_download_status(
+                &self,
+                id: uuid::Uuid,
+                status: $crate::model::DownloadStatus,
+                message: &str,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "UPDATE downloads SET status = $2, message = $3, updated_at = $4 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(status.as_str())
+                .bind(message)
+                .bind(chrono::Utc::now())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn owned_download(
+                &self,
+                key: &$crate::model::WorkflowKey,
+            ) -> Result<Option<$crate::store::DownloadRecord>, $crate::store::StoreError> {
+                let row: Option<$crate::store::rows::DownloadRow> = sqlx::query_as(
+                    "SELECT d.id, d.album_id, d.quality, d.run_id, d.info_hash, t.magnet_uri, \
+                     t.title, d.client, d.status, d.message, d.created_at, d.updated_at \
+                     FROM downloads d JOIN torrents t ON t.info_hash = d.info_hash \
+                     WHERE d.album_id = $1 AND ($2 = 'any' OR d.quality = $2) \
+                     AND d.status = 'added' ORDER BY d.id DESC LIMIT 1",
+                )
+                .bind(key.album_id.as_str())
+                .bind(key.quality.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn pending_downloads(
+                &self,
+            ) -> Result<Vec<$crate::store::DownloadRecord>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::rows::DownloadRow> = sqlx::query_as(
+                    "SELECT d.id, d.album_id, d.quality, d.run_id, d.info_hash, t.magnet_uri, \
+                     t.title, d.client, d.status, d.message, d.created_at, d.updated_at \
+                     FROM downloads d JOIN torrents t ON t.info_hash = d.info_hash \
+                     WHERE d.status = 'pending' ORDER BY d.id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                $crate::store::rows::convert(rows)
+            }
+        }
+    };
+}
+
+pub(super) use impl_sql_store;

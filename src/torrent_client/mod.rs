@@ -1,0 +1,62 @@
+//! The user's torrent client (the diagram's `TorrentClient`).
+//!
+//! The workflow writes the `torrents` and `downloads` rows before it calls
+//! [`TorrentClient::add`], so a torrent never appears in the client without a
+//! row. The qBittorrent adapter comes with the [grab] issue; until then
+//! `serve` uses [`NoTorrentClient`].
+
+use async_trait::async_trait;
+
+use crate::magnet::ResolvedTorrent;
+use crate::model::RunId;
+
+/// How the torrent is labelled in the client, so that users (and the
+/// start-up reconciliation) can tell which run added it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddRequest<'a> {
+    pub torrent: &'a ResolvedTorrent,
+    pub run_id: RunId,
+    /// Display name (the release title).
+    pub name: &'a str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TorrentClientError {
+    /// Configuration or credentials: retrying will not help.
+    #[error("{0}")]
+    Config(String),
+    /// This torrent was refused or the client is unreachable right now.
+    #[error("{0}")]
+    Failed(String),
+}
+
+#[async_trait]
+pub trait TorrentClient: Send + Sync + 'static {
+    /// A short name stored with downloads, e.g. "qbittorrent".
+    fn name(&self) -> &str;
+    /// Adds the torrent; a torrent already present counts as success.
+    async fn add(&self, request: AddRequest<'_>) -> Result<(), TorrentClientError>;
+    /// Whether the client has a torrent with this info hash.
+    async fn contains(&self, info_hash: &str) -> Result<bool, TorrentClientError>;
+}
+
+/// The stand-in until a torrent client is configured.
+#[derive(Debug, Default)]
+pub struct NoTorrentClient;
+
+#[async_trait]
+impl TorrentClient for NoTorrentClient {
+    fn name(&self) -> &str {
+        "none"
+    }
+
+    async fn add(&self, _request: AddRequest<'_>) -> Result<(), TorrentClientError> {
+        Err(TorrentClientError::Config(
+            "no torrent client configured".into(),
+        ))
+    }
+
+    async fn contains(&self, _info_hash: &str) -> Result<bool, TorrentClientError> {
+        Ok(false)
+    }
+}

@@ -1,0 +1,275 @@
+//! Workflows: the [`WorkflowRegistry`], the monitor workflow, and
+//! [`Workflows`], the facade the API calls.
+//!
+//! [`Workflows::attach`] is the only way to start or join a run, and it keeps
+//! the diagram's rule: subscribe to the bus BEFORE the workflow task is
+//! spawned, so no event can be missed.
+
+mod monitor;
+mod recovery;
+mod registry;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tracing::Instrument;
+
+use crate::events::{EventBus, Subscription};
+use crate::indexer::{IndexerService, NoIndexers};
+use crate::magnet::{MagnetResolver, NotResolving};
+use crate::metadata::{AlbumIdOnly, MetadataProvider};
+use crate::model::{Run, RunId, WorkflowKey, WorkflowStatus};
+use crate::release::{NoRanking, ReleaseSelector};
+use crate::store::{Store, StoreError};
+use crate::torrent_client::{NoTorrentClient, TorrentClient};
+
+pub use registry::{StopRequest, WorkflowEntry, WorkflowRegistry};
+
+/// The external systems a workflow talks to, each behind its trait.
+#[derive(Clone)]
+pub struct Providers {
+    pub metadata: Arc<dyn MetadataProvider>,
+    pub indexers: Arc<dyn IndexerService>,
+    pub selector: Arc<dyn ReleaseSelector>,
+    pub resolver: Arc<dyn MagnetResolver>,
+    pub torrent_client: Arc<dyn TorrentClient>,
+}
+
+impl Providers {
+    /// Honest stand-ins: a run goes as far as it can and ends with the reason
+    /// (NO_RESULTS "no indexers configured"), never with a fake success.
+    pub fn stand_ins() -> Self {
+        Self {
+            metadata: Arc::new(AlbumIdOnly),
+            indexers: Arc::new(NoIndexers),
+            selector: Arc::new(NoRanking),
+            resolver: Arc::new(NotResolving),
+            torrent_client: Arc::new(NoTorrentClient),
+        }
+    }
+}
+
+/// Tunables of the workflow machinery.
+#[derive(Debug, Clone)]
+pub struct WorkflowOptions {
+    /// How many accepted releases are tried when resolving or adding fails.
+    pub max_grab_attempts: usize,
+    /// How long CancelWorkflow and shutdown wait for a run to record its end.
+    pub stop_timeout: Duration,
+}
+
+impl Default for WorkflowOptions {
+    fn default() -> Self {
+        Self {
+            max_grab_attempts: 3,
+            stop_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Shared handles of the workflow machinery; cheap to clone.
+#[derive(Clone)]
+pub struct Workflows {
+    pub store: Arc<dyn Store>,
+    pub bus: EventBus,
+    pub registry: WorkflowRegistry,
+    pub providers: Providers,
+    pub options: WorkflowOptions,
+}
+
+/// A client's place in a run: the run, whether this call created it, and a
+/// subscription taken before the workflow could publish anything.
+pub struct Attachment {
+    pub run_id: RunId,
+    pub key: WorkflowKey,
+    /// True when this call started the workflow: nothing is stored yet that
+    /// the client has not been subscribed for, so there is nothing to replay.
+    pub created: bool,
+    pub subscription: Subscription,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AttachError {
+    #[error("no run with id {0}")]
+    UnknownRun(RunId),
+    #[error("run {run_id} is a run of {actual}, not of {requested}")]
+    WrongRun {
+        run_id: RunId,
+        actual: WorkflowKey,
+        requested: WorkflowKey,
+    },
+    #[error("after_seq was given but {0} has no run to resume")]
+    NothingToResume(WorkflowKey),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What CancelWorkflow did.
+#[derive(Debug)]
+pub struct CancelOutcome {
+    pub run: Run,
+    /// False when the run had already finished.
+    pub cancelled: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CancelError {
+    #[error("no run with id {0}")]
+    UnknownRun(RunId),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Workflows {
+    pub fn new(store: Arc<dyn Store>, bus: EventBus, providers: Providers) -> Self {
+        Self {
+            store,
+            bus,
+            registry: WorkflowRegistry::new(),
+            providers,
+            options: WorkflowOptions::default(),
+        }
+    }
+
+    /// Starts or joins the workflow of `key`.
+    ///
+    /// - `resume_run`: attach to that run (live or finished).
+    /// - else, a running workflow of `key` is joined;
+    /// - else, with `after_seq > 0` the client is resuming: the latest run of
+    ///   `key` is attached (its remaining events and final response);
+    /// - else a new workflow is started.
+    pub async fn attach(
+        &self,
+        key: &WorkflowKey,
+        after_seq: i64,
+        resume_run: Option<RunId>,
+    ) -> Result<Attachment, AttachError> {
+        if let Some(run_id) = resume_run {
+            return self.attach_existing(key, run_id).await;
+        }
+        if after_seq > 0 && self.registry.get(key).is_none() {
+            let run = self
+                .store
+                .latest_run(key)
+                .await?
+                .ok_or_else(|| AttachError::NothingToResume(key.clone()))?;
+            return self.attach_existing(key, run.id).await;
+        }
+        let (entry, created) = self.registry.get_or_create(key);
+        // Subscribe BEFORE spawning: the first event cannot be missed.
+        let subscription = self.bus.subscribe(entry.run_id);
+        if created {
+            self.spawn(Arc::clone(&entry));
+        }
+        Ok(Attachment {
+            run_id: entry.run_id,
+            key: key.clone(),
+            created,
+            subscription,
+        })
+    }
+
+    async fn attach_existing(
+        &self,
+        key: &WorkflowKey,
+        run_id: RunId,
+    ) -> Result<Attachment, AttachError> {
+        let subscription = self.bus.subscribe(run_id);
+        let actual = match self.registry.get_by_run(run_id) {
+            Some(entry) => entry.key.clone(),
+            None => self
+                .store
+                .run(run_id)
+                .await?
+                .ok_or(AttachError::UnknownRun(run_id))?
+                .key(),
+        };
+        if &actual != key {
+            return Err(AttachError::WrongRun {
+                run_id,
+                actual,
+                requested: key.clone(),
+            });
+        }
+        Ok(Attachment {
+            run_id,
+            key: actual,
+            created: false,
+            subscription,
+        })
+    }
+
+    fn spawn(&self, entry: Arc<WorkflowEntry>) {
+        let span = tracing::info_span!("workflow", run_id = %entry.run_id, album = %entry.key);
+        let workflows = self.clone();
+        tokio::spawn(monitor::supervise(workflows, entry).instrument(span));
+    }
+
+    /// CancelWorkflow: a live run is asked to stop and records CANCELLED
+    /// itself (this waits, bounded, for that); an unfinished run without a
+    /// live workflow gets its CANCELLED event here.
+    pub async fn cancel(&self, run_id: RunId, reason: &str) -> Result<CancelOutcome, CancelError> {
+        let reason = if reason.trim().is_empty() {
+            "cancelled by request".to_owned()
+        } else {
+            format!("cancelled: {}", reason.trim())
+        };
+        if let Some(entry) = self.registry.get_by_run(run_id) {
+            entry.stop(StopRequest::Cancel(reason.clone()));
+            if tokio::time::timeout(self.options.stop_timeout, entry.finished())
+                .await
+                .is_err()
+            {
+                tracing::warn!(%run_id, "run did not record its cancellation in time");
+            }
+        }
+        let run = self
+            .store
+            .run(run_id)
+            .await?
+            .ok_or(CancelError::UnknownRun(run_id))?;
+        if run.is_finished() {
+            let cancelled = run.status == WorkflowStatus::Cancelled;
+            return Ok(CancelOutcome { run, cancelled });
+        }
+        match self
+            .store
+            .append_event(run_id, WorkflowStatus::Cancelled, &reason, None)
+            .await
+        {
+            Ok(event) => self.bus.publish(event),
+            Err(StoreError::RunFinished(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let run = self
+            .store
+            .run(run_id)
+            .await?
+            .ok_or(CancelError::UnknownRun(run_id))?;
+        let cancelled = run.status == WorkflowStatus::Cancelled;
+        Ok(CancelOutcome { run, cancelled })
+    }
+
+    /// Ends what an earlier process left unfinished: runs become FAILED
+    /// ("interrupted by restart"), pending downloads are settled against the
+    /// torrent client. Called once at start-up, before serving.
+    pub async fn recover(&self) -> Result<recovery::Recovered, StoreError> {
+        recovery::recover(self).await
+    }
+
+    /// Asks every running workflow to stop (each records FAILED "interrupted:
+    /// the service shut down") and waits, bounded, for them to do so.
+    pub async fn shutdown(&self) {
+        let entries = self.registry.entries();
+        for entry in &entries {
+            entry.stop(StopRequest::Shutdown);
+        }
+        let all = futures::future::join_all(entries.iter().map(|e| e.finished()));
+        if tokio::time::timeout(self.options.stop_timeout, all)
+            .await
+            .is_err()
+        {
+            tracing::warn!("some workflows did not record their end before shutdown");
+        }
+    }
+}

@@ -1,0 +1,414 @@
+//! The monitor workflow of one album at one quality (the diagram's
+//! `monitorWorkflow`), and the supervisor that guarantees it ends.
+//!
+//! [`supervise`] writes the run row, runs the steps in a task of their own
+//! (so a panic is caught as a `JoinError`), races them against the entry's
+//! cancellation, and always writes exactly one terminal event — COMPLETE,
+//! ALREADY_OWNED, NOT_FOUND, NO_RESULTS, FAILED or CANCELLED — before it
+//! removes the registry entry.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use tracing::Instrument;
+
+use super::{StopRequest, WorkflowEntry, Workflows};
+use crate::magnet::ResolvedTorrent;
+use crate::metadata::MetadataError;
+use crate::model::{DownloadStatus, DownloadSummary, Event, Outcome, WorkflowStatus};
+use crate::release::Candidate;
+use crate::store::{NewDownload, StoreError};
+use crate::torrent_client::AddRequest;
+
+/// How a run ended, before it is written.
+struct Ending {
+    status: WorkflowStatus,
+    message: String,
+    outcome: Outcome,
+}
+
+impl Ending {
+    fn new(status: WorkflowStatus, message: impl Into<String>, outcome: Outcome) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            outcome,
+        }
+    }
+}
+
+/// Failures that end a run FAILED. Expected outcomes (not found, nothing
+/// acceptable) are [`Ending`]s, not errors.
+#[derive(Debug, thiserror::Error)]
+enum StepError {
+    #[error("metadata: {0}")]
+    Metadata(String),
+    #[error("indexer search: {0}")]
+    Indexers(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Runs one workflow to its terminal event. Never panics, never returns early
+/// without a terminal event unless the database refuses every write.
+pub(super) async fn supervise(w: Workflows, entry: Arc<WorkflowEntry>) {
+    let last_seq = Arc::new(AtomicI64::new(0));
+    let ending = match w.store.create_run(entry.run_id, &entry.key).await {
+        Ok(_) => run_steps(&w, &entry, &last_seq).await,
+        Err(e) => {
+            // Without a run row nothing can be stored: tell the subscribers
+            // directly, then leave.
+            tracing::error!(error = %e, "could not create the run");
+            announce_unstored(
+                &w,
+                &entry,
+                &last_seq,
+                &format!("could not start the run: {e}"),
+            );
+            finish(&w, &entry);
+            return;
+        }
+    };
+    record_ending(&w, &entry, &last_seq, ending).await;
+    finish(&w, &entry);
+}
+
+async fn run_steps(w: &Workflows, entry: &Arc<WorkflowEntry>, last_seq: &Arc<AtomicI64>) -> Ending {
+    let steps = Steps {
+        w: w.clone(),
+        entry: Arc::clone(entry),
+        last_seq: Arc::clone(last_seq),
+    };
+    let mut task = tokio::spawn(steps.run().in_current_span());
+    tokio::select! {
+        joined = &mut task => match joined {
+            Ok(Ok(ending)) => ending,
+            Ok(Err(e)) => Ending::new(WorkflowStatus::Failed, e.to_string(), Outcome::default()),
+            Err(e) if e.is_panic() => {
+                let panic = e.into_panic();
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                tracing::error!(panic = %what, "workflow step panicked");
+                Ending::new(
+                    WorkflowStatus::Failed,
+                    format!("internal error: a workflow step panicked: {what}"),
+                    Outcome::default(),
+                )
+            }
+            Err(e) => Ending::new(WorkflowStatus::Failed, format!("internal error: {e}"), Outcome::default()),
+        },
+        () = entry.cancellation().cancelled() => {
+            task.abort();
+            let _ = task.await;
+            match entry.stop_request() {
+                Some(StopRequest::Shutdown) => Ending::new(
+                    WorkflowStatus::Failed,
+                    "interrupted: the service shut down",
+                    Outcome::default(),
+                ),
+                Some(StopRequest::Cancel(reason)) => {
+                    Ending::new(WorkflowStatus::Cancelled, reason, Outcome::default())
+                }
+                None => Ending::new(WorkflowStatus::Cancelled, "cancelled", Outcome::default()),
+            }
+        }
+    }
+}
+
+/// Writes the terminal event, retrying a failing database a few times. If it
+/// never succeeds the subscribers are still told (unstored) and the run is
+/// found unfinished, and failed, at the next start.
+async fn record_ending(w: &Workflows, entry: &WorkflowEntry, last_seq: &AtomicI64, ending: Ending) {
+    let payload = serde_json::to_value(&ending.outcome).ok();
+    let mut delay = Duration::from_millis(100);
+    for attempt in 1..=5 {
+        match w
+            .store
+            .append_event(
+                entry.run_id,
+                ending.status,
+                &ending.message,
+                payload.as_ref(),
+            )
+            .await
+        {
+            Ok(event) => {
+                tracing::info!(status = %event.status, seq = event.seq, "run ended: {}", event.message);
+                w.bus.publish(event);
+                return;
+            }
+            // Someone else (CancelWorkflow on an orphan) ended it first.
+            Err(StoreError::RunFinished(_)) => return,
+            Err(e) => {
+                tracing::warn!(attempt, error = %e, "could not record the end of the run");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+        }
+    }
+    announce_unstored(
+        w,
+        entry,
+        last_seq,
+        &format!(
+            "{}: {} (the outcome could not be stored; the run will be marked interrupted at the next start)",
+            ending.status, ending.message
+        ),
+    );
+}
+
+/// Publishes a FAILED end that the database did not take, so that watching
+/// clients are not left waiting.
+fn announce_unstored(w: &Workflows, entry: &WorkflowEntry, last_seq: &AtomicI64, message: &str) {
+    w.bus.publish(Event {
+        run_id: entry.run_id,
+        album_id: entry.key.album_id.clone(),
+        quality: entry.key.quality,
+        seq: last_seq.load(Ordering::SeqCst) + 1,
+        status: WorkflowStatus::Failed,
+        message: message.to_owned(),
+        payload: None,
+        created_at: chrono::Utc::now(),
+    });
+}
+
+fn finish(w: &Workflows, entry: &WorkflowEntry) {
+    w.registry.remove(&entry.key, entry.run_id);
+    entry.mark_finished();
+}
+
+/// The steps of the diagram, each announced by a stored, published event.
+struct Steps {
+    w: Workflows,
+    entry: Arc<WorkflowEntry>,
+    last_seq: Arc<AtomicI64>,
+}
+
+impl Steps {
+    async fn emit(&self, status: WorkflowStatus, message: String) -> Result<(), StepError> {
+        let event = self
+            .w
+            .store
+            .append_event(self.entry.run_id, status, &message, None)
+            .await?;
+        self.last_seq.store(event.seq, Ordering::SeqCst);
+        tracing::info!(status = %status, seq = event.seq, "{message}");
+        self.w.bus.publish(event);
+        Ok(())
+    }
+
+    async fn run(self) -> Result<Ending, StepError> {
+        let key = &self.entry.key;
+        let providers = &self.w.providers;
+        let mut outcome = Outcome::default();
+
+        self.emit(
+            WorkflowStatus::FetchingMetadata,
+            format!("fetching metadata of album {}", key.album_id),
+        )
+        .await?;
+        let fetched = match providers.metadata.album(&key.album_id).await {
+            Ok(fetched) => fetched,
+            Err(MetadataError::NotFound(id)) => {
+                return Ok(Ending::new(
+                    WorkflowStatus::NotFound,
+                    format!("no album with id {id}"),
+                    outcome,
+                ));
+            }
+            Err(MetadataError::Unavailable(e)) => return Err(StepError::Metadata(e)),
+        };
+        let album = fetched.album;
+        self.w.store.save_album(&album).await?;
+        outcome.album = Some(album.clone());
+
+        let mut found = format!("album: {}", album.display_name());
+        if !album.tracks.is_empty() {
+            found.push_str(&format!(" ({} tracks)", album.tracks.len()));
+        }
+        if let Some(note) = fetched.note {
+            found.push_str(&format!("; {note}"));
+        }
+        self.emit(
+            WorkflowStatus::CheckingOwned,
+            format!("{found}; checking the library"),
+        )
+        .await?;
+        if let Some(owned) = self.w.store.owned_download(key).await? {
+            outcome.download = Some(DownloadSummary {
+                id: owned.id,
+                info_hash: owned.info_hash.clone(),
+                client: owned.client.clone(),
+                status: owned.status,
+            });
+            return Ok(Ending::new(
+                WorkflowStatus::AlreadyOwned,
+                format!(
+                    "already in the library: {} (added to {} on {})",
+                    owned.title,
+                    owned.client,
+                    owned.created_at.format("%Y-%m-%d")
+                ),
+                outcome,
+            ));
+        }
+
+        self.emit(
+            WorkflowStatus::Searching,
+            "not in the library; searching the indexers".into(),
+        )
+        .await?;
+        let report = providers
+            .indexers
+            .search(&album)
+            .await
+            .map_err(|e| StepError::Indexers(e.to_string()))?;
+        let found = report.releases.len();
+        self.emit(
+            WorkflowStatus::ParsingResults,
+            format!(
+                "{found} release{} found ({}); evaluating them for {}",
+                if found == 1 { "" } else { "s" },
+                report.summary(),
+                key.quality
+            ),
+        )
+        .await?;
+        let no_indexers = report.indexers.is_empty();
+        let summary = report.summary();
+        let selection = providers
+            .selector
+            .select(&album, key.quality, report.releases)
+            .await;
+        outcome.rejected = selection.rejected.iter().map(Candidate::summary).collect();
+        if selection.accepted.is_empty() {
+            let message = if no_indexers {
+                "no indexers configured".to_owned()
+            } else if found == 0 {
+                format!("no releases found ({summary})")
+            } else {
+                format!(
+                    "none of the {found} releases is acceptable for {} (see the rejected candidates)",
+                    key.quality
+                )
+            };
+            return Ok(Ending::new(WorkflowStatus::NoResults, message, outcome));
+        }
+
+        let best = &selection.accepted[0];
+        self.emit(
+            WorkflowStatus::AddingTorrent,
+            format!(
+                "best of {} acceptable: {} [{}] from {} (score {:.1}); adding it to {}",
+                selection.accepted.len(),
+                best.release.title,
+                if best.quality.is_empty() {
+                    "quality unknown"
+                } else {
+                    &best.quality
+                },
+                best.release.indexer,
+                best.score,
+                providers.torrent_client.name()
+            ),
+        )
+        .await?;
+        self.grab_first_that_works(selection.accepted, outcome)
+            .await
+    }
+
+    /// Tries the accepted candidates in rank order (bounded): resolve, write
+    /// the rows, add. A candidate that fails joins the rejected ones with the
+    /// reason.
+    async fn grab_first_that_works(
+        &self,
+        accepted: Vec<Candidate>,
+        mut outcome: Outcome,
+    ) -> Result<Ending, StepError> {
+        let attempts = self.w.options.max_grab_attempts.max(1);
+        let mut last_error = String::new();
+        for mut candidate in accepted.into_iter().take(attempts) {
+            match self.grab(&candidate).await? {
+                Ok(download) => {
+                    let message =
+                        format!("added to {}: {}", download.client, candidate.release.title);
+                    outcome.selected = Some(candidate.summary());
+                    outcome.download = Some(download);
+                    return Ok(Ending::new(WorkflowStatus::Complete, message, outcome));
+                }
+                Err(reason) => {
+                    tracing::warn!(title = %candidate.release.title, %reason, "grab failed; trying the next release");
+                    last_error = reason.clone();
+                    candidate.rejections.push(reason);
+                    outcome.rejected.push(candidate.summary());
+                }
+            }
+        }
+        Ok(Ending::new(
+            WorkflowStatus::Failed,
+            format!("could not add any acceptable release; last error: {last_error}"),
+            outcome,
+        ))
+    }
+
+    /// One candidate: `Ok(Err(reason))` means "try the next one"; a store
+    /// error ends the run.
+    async fn grab(
+        &self,
+        candidate: &Candidate,
+    ) -> Result<Result<DownloadSummary, String>, StepError> {
+        let providers = &self.w.providers;
+        let release = &candidate.release;
+        let resolved: ResolvedTorrent = match providers.resolver.resolve(release).await {
+            Ok(resolved) => resolved,
+            Err(e) => return Ok(Err(format!("download link: {e}"))),
+        };
+        let client = providers.torrent_client.name().to_owned();
+        // The rows exist BEFORE the client is asked (no orphan torrents).
+        let download_id = self
+            .w
+            .store
+            .save_torrent_and_download(&NewDownload {
+                run_id: self.entry.run_id,
+                key: self.entry.key.clone(),
+                info_hash: resolved.info_hash.clone(),
+                magnet_uri: resolved.magnet_uri.clone(),
+                torrent_file: resolved.torrent_file.clone(),
+                title: release.title.clone(),
+                size_bytes: release.size_bytes,
+                indexer: release.indexer.clone(),
+                parsed_quality: candidate.quality.clone(),
+                client: client.clone(),
+            })
+            .await?;
+        let added = providers
+            .torrent_client
+            .add(AddRequest {
+                torrent: &resolved,
+                run_id: self.entry.run_id,
+                name: &release.title,
+            })
+            .await;
+        let (status, reason) = match added {
+            Ok(()) => (DownloadStatus::Added, None),
+            Err(e) => (DownloadStatus::Failed, Some(format!("{client}: {e}"))),
+        };
+        self.w
+            .store
+            .set_download_status(download_id, status, reason.as_deref().unwrap_or(""))
+            .await?;
+        Ok(match reason {
+            None => Ok(DownloadSummary {
+                id: download_id,
+                info_hash: resolved.info_hash,
+                client,
+                status,
+            }),
+            Some(reason) => Err(reason),
+        })
+    }
+}

@@ -1,0 +1,81 @@
+//! Start-up recovery: nothing an earlier process left half-done stays so.
+//!
+//! - A run without a terminal event belonged to a process that died: it gets
+//!   FAILED "interrupted by restart", so no run stays "running" forever and a
+//!   client resuming it receives that final response.
+//! - A `pending` download was written before the torrent client was asked, so
+//!   the process stopped between the two. If the client has the torrent, the
+//!   row becomes `added`; otherwise `failed` (the album can simply be asked
+//!   for again). If the client cannot be asked, the row stays `pending` for
+//!   the next start.
+
+use super::Workflows;
+use crate::model::{DownloadStatus, WorkflowStatus};
+use crate::store::StoreError;
+
+/// What [`recover`] did, for the start-up log.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Recovered {
+    pub interrupted_runs: usize,
+    pub downloads_confirmed: usize,
+    pub downloads_failed: usize,
+    pub downloads_unchecked: usize,
+}
+
+pub(super) async fn recover(w: &Workflows) -> Result<Recovered, StoreError> {
+    let mut recovered = Recovered::default();
+    for run in w.store.unfinished_runs().await? {
+        let message = format!(
+            "interrupted by restart: the service stopped while this run was at {}",
+            run.status
+        );
+        match w
+            .store
+            .append_event(run.id, WorkflowStatus::Failed, &message, None)
+            .await
+        {
+            Ok(event) => {
+                tracing::warn!(run_id = %run.id, album = %run.key(), "{message}");
+                w.bus.publish(event);
+                recovered.interrupted_runs += 1;
+            }
+            Err(StoreError::RunFinished(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let client = &w.providers.torrent_client;
+    for download in w.store.pending_downloads().await? {
+        match client.contains(&download.info_hash).await {
+            Ok(true) => {
+                w.store
+                    .set_download_status(
+                        download.id,
+                        DownloadStatus::Added,
+                        &format!("found in {} at start-up", client.name()),
+                    )
+                    .await?;
+                recovered.downloads_confirmed += 1;
+            }
+            Ok(false) => {
+                w.store
+                    .set_download_status(
+                        download.id,
+                        DownloadStatus::Failed,
+                        &format!(
+                            "the service stopped before {} confirmed the torrent; \
+                             it is not in the client",
+                            client.name()
+                        ),
+                    )
+                    .await?;
+                recovered.downloads_failed += 1;
+            }
+            Err(e) => {
+                tracing::warn!(info_hash = %download.info_hash, error = %e,
+                    "could not check a pending download; it stays pending");
+                recovered.downloads_unchecked += 1;
+            }
+        }
+    }
+    Ok(recovered)
+}
