@@ -13,10 +13,11 @@
 //! The bridge owns nothing of the workflow: when the client goes away the
 //! bridge ends and the workflow goes on.
 
+use futures::Stream;
 use tokio::sync::mpsc;
 use tokio_stream::StreamExt;
 use tokio_util::sync::CancellationToken;
-use tonic::{Status, Streaming};
+use tonic::Status;
 
 use super::convert::stream_message;
 use crate::events::Received;
@@ -51,15 +52,19 @@ struct Bridge<'a> {
 }
 
 /// Runs one client's stream until the final response, the client's
-/// departure, or shutdown.
-pub async fn run(
+/// departure, or shutdown. `inbound` is the rest of the client's messages
+/// (after its start message).
+pub async fn run<I>(
     attachment: Attachment,
     after_seq: i64,
     store: &dyn Store,
     out: Outbound,
-    mut inbound: Streaming<pb::MonitorAlbumStreamRequest>,
+    mut inbound: I,
     shutdown: CancellationToken,
-) -> Result<(), BridgeError> {
+) -> Result<(), BridgeError>
+where
+    I: Stream<Item = Result<pb::MonitorAlbumStreamRequest, Status>> + Unpin,
+{
     let Attachment {
         run_id,
         created,

@@ -214,6 +214,17 @@ impl Workflows {
         } else {
             format!("cancelled: {}", reason.trim())
         };
+        let run = self
+            .store
+            .run(run_id)
+            .await?
+            .ok_or(CancelError::UnknownRun(run_id))?;
+        if run.is_finished() {
+            return Ok(CancelOutcome {
+                run,
+                cancelled: false,
+            });
+        }
         if let Some(entry) = self.registry.get_by_run(run_id) {
             entry.stop(StopRequest::Cancel(reason.clone()));
             if tokio::time::timeout(self.options.stop_timeout, entry.finished())
@@ -222,24 +233,17 @@ impl Workflows {
             {
                 tracing::warn!(%run_id, "run did not record its cancellation in time");
             }
-        }
-        let run = self
-            .store
-            .run(run_id)
-            .await?
-            .ok_or(CancelError::UnknownRun(run_id))?;
-        if run.is_finished() {
-            let cancelled = run.status == WorkflowStatus::Cancelled;
-            return Ok(CancelOutcome { run, cancelled });
-        }
-        match self
-            .store
-            .append_event(run_id, WorkflowStatus::Cancelled, &reason, None)
-            .await
-        {
-            Ok(event) => self.bus.publish(event),
-            Err(StoreError::RunFinished(_)) => {}
-            Err(e) => return Err(e.into()),
+        } else {
+            // No live workflow owns this unfinished run: end it here.
+            match self
+                .store
+                .append_event(run_id, WorkflowStatus::Cancelled, &reason, None)
+                .await
+            {
+                Ok(event) => self.bus.publish(event),
+                Err(StoreError::RunFinished(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
         }
         let run = self
             .store

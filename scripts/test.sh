@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# scripts/test.sh - run the whole musicagg test suite on a fresh Debian machine.
+#
+# Installs and starts what the tests need when it is missing, then runs every
+# test (cargo nextest when installed, else cargo test):
+#   - PostgreSQL: the server on 127.0.0.1:5432 when one answers there (trust
+#     auth, user postgres); otherwise the Debian package is installed if needed
+#     and a private cluster is started on 127.0.0.1:55432 (stopped on exit).
+#     MUSICAGG_TEST_DATABASE_URL overrides all of this.
+#
+# Usage: scripts/test.sh [extra arguments for the test runner]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+log() { printf 'test.sh: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+apt_install() {
+    [ "$(id -u)" -eq 0 ] || die "missing $*; install it with: sudo apt-get install -y $*"
+    log "installing $* with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    if ! apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1; then
+        apt-get update -qq >/dev/null 2>&1 || true
+        apt-get install -y -qq --no-install-recommends "$@" >/dev/null || die "apt-get install $* failed"
+    fi
+}
+
+# --- PostgreSQL -------------------------------------------------------------------
+PG_DIR=""
+cleanup() {
+    if [ -n "$PG_DIR" ] && [ -d "$PG_DIR" ]; then
+        runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast stop >/dev/null 2>&1 || true
+        rm -rf "$PG_DIR"
+    fi
+}
+trap cleanup EXIT
+
+start_private_postgres() {
+    local port=55432
+    PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+    if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; then
+        apt_install postgresql
+        PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+    fi
+    [ "$(id -u)" -eq 0 ] || die "no PostgreSQL on 127.0.0.1:5432; start one or set MUSICAGG_TEST_DATABASE_URL"
+    port_open "$port" && die "port $port is taken; set MUSICAGG_TEST_DATABASE_URL"
+    PG_DIR="$(mktemp -d /tmp/musicagg-test-pg.XXXXXX)"
+    chown postgres "$PG_DIR"
+    log "starting a private PostgreSQL on 127.0.0.1:$port ($PG_DIR)"
+    runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust >/dev/null
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c max_connections=300 -c fsync=off" start >/dev/null
+    export MUSICAGG_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+if [ -z "${MUSICAGG_TEST_DATABASE_URL:-}" ]; then
+    if port_open 5432; then
+        export MUSICAGG_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres"
+    else
+        start_private_postgres
+    fi
+fi
+log "PostgreSQL for tests: $MUSICAGG_TEST_DATABASE_URL"
+
+# --- tests -----------------------------------------------------------------------
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --no-fail-fast "$@"
+else
+    cargo test --no-fail-fast "$@"
+fi

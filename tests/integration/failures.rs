@@ -1,0 +1,383 @@
+//! Runs that go wrong: provider errors and panics, a restart with runs left
+//! unfinished, a subscriber that lags behind the bus.
+
+use musicagg::api::bridge;
+use musicagg::model::{AlbumId, DownloadStatus, Quality, RunId, WorkflowKey, WorkflowStatus};
+use musicagg::proto::v1 as pb;
+use musicagg::store::NewDownload;
+use pb::WorkflowStatus as S;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::doubles::{Fake, HASH_A, MetadataBehaviour, Step};
+use crate::harness::{Backend, TestApp, TestDb, start, within};
+use crate::stream::{ALBUM, HAPPY};
+
+async fn failing_provider_ends_the_run_failed(behaviour: MetadataBehaviour, expected: &str) {
+    let fake = Fake {
+        metadata: behaviour,
+        ..Fake::default()
+    };
+    let (_fake, providers) = fake.into_providers();
+    let app = TestApp::spawn(Backend::Sqlite, providers).await;
+    let received = app
+        .watch(start(ALBUM, pb::Quality::Lossless))
+        .await
+        .unwrap()
+        .finish()
+        .await;
+    assert_eq!(received.statuses(), vec![S::FetchingMetadata]);
+    let result = received.result();
+    assert_eq!((result.status(), result.seq), (S::Failed, 2));
+    assert!(result.message.contains(expected), "{}", result.message);
+    app.idle().await;
+    assert!(app.workflows.registry.is_empty());
+
+    // The server keeps serving: another album's run works end to end.
+    let other = app
+        .watch(start(
+            "f5093c06-23e3-404f-aeaa-40f72885ee3a",
+            pb::Quality::Lossless,
+        ))
+        .await
+        .unwrap()
+        .finish()
+        .await;
+    assert_eq!(other.result().status(), S::Failed, "same failing double");
+    let status = crate::harness::health(&format!("http://{}", app.addr), "")
+        .await
+        .unwrap();
+    assert_eq!(
+        status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_error_ends_the_run_failed_with_the_reason() {
+    failing_provider_ends_the_run_failed(
+        MetadataBehaviour::Fail("MusicBrainz answered 503 five times".into()),
+        "metadata: MusicBrainz answered 503 five times",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_provider_ends_the_run_failed_and_the_server_lives() {
+    failing_provider_ends_the_run_failed(
+        MetadataBehaviour::Panic("index out of bounds in the double".into()),
+        "panicked: index out of bounds in the double",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_album_ends_not_found() {
+    let fake = Fake {
+        metadata: MetadataBehaviour::NotFound,
+        ..Fake::default()
+    };
+    let (_fake, providers) = fake.into_providers();
+    let app = TestApp::spawn(Backend::Sqlite, providers).await;
+    let received = app
+        .watch(start(ALBUM, pb::Quality::Any))
+        .await
+        .unwrap()
+        .finish()
+        .await;
+    assert_eq!(received.result().status(), S::NotFound);
+    assert!(received.result().message.contains(ALBUM));
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_acceptable_ends_no_results_with_every_reason() {
+    let fake = Fake {
+        releases: vec![
+            crate::doubles::release("Artist - Album [MP3]", 1, HASH_A),
+            crate::doubles::release("Artist - Album [FLAC]", 2, crate::doubles::HASH_B),
+        ],
+        ..Fake::default()
+    };
+    let (_fake, providers) = fake.into_providers();
+    let app = TestApp::spawn(Backend::Sqlite, providers).await;
+    let received = app
+        .watch(start(ALBUM, pb::Quality::Lossless))
+        .await
+        .unwrap()
+        .finish()
+        .await;
+    let result = received.result();
+    assert_eq!(result.status(), S::NoResults);
+    assert_eq!(result.rejected_candidates.len(), 2);
+    for candidate in &result.rejected_candidates {
+        assert_eq!(candidate.rejection_reasons, vec!["fewer than 5 seeders"]);
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_torrent_client_marks_the_download_failed_and_the_run_failed() {
+    let fake = Fake {
+        add_error: Some("qBittorrent answered Fails.".into()),
+        ..Fake::default()
+    };
+    let (_fake, providers) = fake.into_providers();
+    let app = TestApp::spawn(Backend::Sqlite, providers).await;
+    let received = app
+        .watch(start(ALBUM, pb::Quality::Lossless))
+        .await
+        .unwrap()
+        .finish()
+        .await;
+    let result = received.result();
+    assert_eq!(result.status(), S::Failed);
+    assert!(result.message.contains("Fails."), "{}", result.message);
+    let rejected = &result.rejected_candidates[0];
+    assert!(rejected.rejection_reasons[0].contains("fake-client"));
+    let key = WorkflowKey {
+        album_id: AlbumId::parse(ALBUM).unwrap(),
+        quality: Quality::Lossless,
+    };
+    assert!(
+        app.workflows
+            .store
+            .owned_download(&key)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        app.workflows
+            .store
+            .pending_downloads()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    app.stop().await;
+}
+
+async fn runs_left_running_are_failed_at_start_up(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let key = WorkflowKey {
+        album_id: AlbumId::parse(ALBUM).unwrap(),
+        quality: Quality::Lossless,
+    };
+    // What a process that died mid-run leaves behind: a run without its
+    // terminal event, and a download written but never confirmed.
+    let run_id = RunId::new();
+    {
+        let store = db.store().await;
+        store.create_run(run_id, &key).await.unwrap();
+        for status in [
+            WorkflowStatus::FetchingMetadata,
+            WorkflowStatus::CheckingOwned,
+        ] {
+            store
+                .append_event(run_id, status, "step", None)
+                .await
+                .unwrap();
+        }
+        store
+            .save_torrent_and_download(&NewDownload {
+                run_id,
+                key: key.clone(),
+                info_hash: HASH_A.into(),
+                magnet_uri: format!("magnet:?xt=urn:btih:{HASH_A}"),
+                torrent_file: None,
+                title: "Artist - Album".into(),
+                size_bytes: None,
+                indexer: "idx".into(),
+                parsed_quality: String::new(),
+                client: "fake-client".into(),
+            })
+            .await
+            .unwrap();
+    }
+    let (_fake, providers) = Fake::default().into_providers();
+    let app = TestApp::spawn_on(db, providers, |_| {}).await;
+
+    let run = app.workflows.store.run(run_id).await.unwrap().unwrap();
+    assert_eq!(run.status, WorkflowStatus::Failed);
+    assert!(
+        run.message.contains("interrupted by restart"),
+        "{}",
+        run.message
+    );
+    assert!(
+        app.workflows
+            .store
+            .pending_downloads()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A client that was watching and reconnects gets that final response.
+    let mut resume = start(ALBUM, pb::Quality::Lossless);
+    resume.after_seq = 2;
+    let received = app.watch(resume).await.unwrap().finish().await;
+    assert!(received.updates.is_empty());
+    let result = received.result();
+    assert_eq!((result.status(), result.seq), (S::Failed, 3));
+    assert!(result.message.contains("interrupted by restart"));
+    assert_eq!(result.run_id, run_id.to_string());
+
+    // Asking for the album afresh starts a new run.
+    let fresh = app
+        .watch(start(ALBUM, pb::Quality::Lossless))
+        .await
+        .unwrap()
+        .finish()
+        .await;
+    assert_eq!(fresh.result().status(), S::Complete);
+    assert_ne!(fresh.result().run_id, run_id.to_string());
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_left_running_are_failed_at_start_up_on_postgres() {
+    runs_left_running_are_failed_at_start_up(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_left_running_are_failed_at_start_up_on_sqlite() {
+    runs_left_running_are_failed_at_start_up(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_download_found_in_the_client_becomes_added() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let key = WorkflowKey {
+        album_id: AlbumId::parse(ALBUM).unwrap(),
+        quality: Quality::Lossless,
+    };
+    let run_id = RunId::new();
+    {
+        let store = db.store().await;
+        store.create_run(run_id, &key).await.unwrap();
+        store
+            .save_torrent_and_download(&NewDownload {
+                run_id,
+                key: key.clone(),
+                info_hash: HASH_A.into(),
+                magnet_uri: format!("magnet:?xt=urn:btih:{HASH_A}"),
+                torrent_file: None,
+                title: "Artist - Album".into(),
+                size_bytes: None,
+                indexer: "idx".into(),
+                parsed_quality: String::new(),
+                client: "fake-client".into(),
+            })
+            .await
+            .unwrap();
+    }
+    // The client did receive it before the crash.
+    let fake = Fake::default();
+    fake.added.lock().unwrap().push(HASH_A.into());
+    let (_fake, providers) = fake.into_providers();
+    let app = TestApp::spawn_on(db, providers, |_| {}).await;
+    let owned = app
+        .workflows
+        .store
+        .owned_download(&key)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(owned.status, DownloadStatus::Added);
+    assert_eq!(owned.info_hash, HASH_A);
+    app.stop().await;
+}
+
+/// The bridge of a client that does not read: its outbound buffer holds one
+/// message, the bus keeps one event per topic, and the workflow runs to the
+/// end meanwhile. The subscriber lags; it must still deliver every event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lagging_subscriber_recovers_every_event_from_the_database() {
+    let mut fake = Fake::default();
+    let gate = fake.gate(Step::Metadata);
+    let (_fake, providers) = fake.into_providers();
+    let db = TestDb::new(Backend::Postgres).await;
+    let app = TestApp::spawn_on(db, providers, |c| c.event_bus_capacity = 1).await;
+    let key = WorkflowKey {
+        album_id: AlbumId::parse(ALBUM).unwrap(),
+        quality: Quality::Lossless,
+    };
+    let attachment = app.workflows.attach(&key, 0, None).await.unwrap();
+    assert!(attachment.created);
+    let run_id = attachment.run_id;
+    let entry = app.workflows.registry.get_by_run(run_id).unwrap();
+
+    let (tx, mut rx) = mpsc::channel(1);
+    let store = app.workflows.store.clone();
+    let bridge = tokio::spawn(async move {
+        bridge::run(
+            attachment,
+            0,
+            store.as_ref(),
+            tx,
+            futures::stream::pending(),
+            CancellationToken::new(),
+        )
+        .await
+    });
+    gate.reached().await;
+    gate.open();
+    within("the workflow to finish", entry.finished()).await;
+
+    let mut seqs = Vec::new();
+    let mut statuses = Vec::new();
+    while let Some(message) = within("a bridged message", rx.recv()).await {
+        match message.unwrap().response.unwrap() {
+            pb::monitor_album_stream_response::Response::StatusUpdate(u) => {
+                seqs.push(u.seq);
+                statuses.push(u.status());
+            }
+            pb::monitor_album_stream_response::Response::Result(r) => {
+                seqs.push(r.seq);
+                statuses.push(r.status());
+            }
+        }
+    }
+    within("the bridge to end", bridge).await.unwrap().unwrap();
+    assert_eq!(seqs, vec![1, 2, 3, 4, 5, 6]);
+    let mut expected = HAPPY.to_vec();
+    expected.push(S::Complete);
+    assert_eq!(statuses, expected);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_late_clients_with_a_tiny_bus_each_get_everything() {
+    let mut fake = Fake::default();
+    let gate = fake.gate(Step::Search);
+    let (_fake, providers) = fake.into_providers();
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = TestApp::spawn_on(db, providers, |c| c.event_bus_capacity = 1).await;
+    let mut first = app
+        .watch(start(ALBUM, pb::Quality::Lossless))
+        .await
+        .unwrap();
+    first.take_updates(3).await;
+    let watchers = futures::future::join_all((0..20).map(|_| async {
+        let mut watcher = app
+            .watch(start(ALBUM, pb::Quality::Lossless))
+            .await
+            .unwrap();
+        let replayed = watcher.take_updates(3).await;
+        (replayed, watcher)
+    }))
+    .await;
+    gate.open();
+    for (replayed, watcher) in watchers {
+        let rest = watcher.finish().await;
+        let mut seqs: Vec<i64> = replayed.iter().map(|u| u.seq).collect();
+        seqs.extend(rest.seqs());
+        seqs.push(rest.result().seq);
+        assert_eq!(seqs, vec![1, 2, 3, 4, 5, 6]);
+    }
+    first.finish().await;
+    app.stop().await;
+}

@@ -1,0 +1,12 @@
+//! Integration tests: one binary, one harness.
+//!
+//! PostgreSQL tests need a server where the test user may create databases:
+//! `scripts/test.sh` provides one (or set MUSICAGG_TEST_DATABASE_URL).
+
+mod bad_input;
+mod doubles;
+mod failures;
+mod harness;
+mod serve;
+mod store_suite;
+mod stream;

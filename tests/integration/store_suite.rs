@@ -1,0 +1,379 @@
+//! One test suite, run against both stores: real PostgreSQL and SQLite.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use musicagg::metadata::Album;
+use musicagg::model::{AlbumId, DownloadStatus, Quality, RunId, WorkflowKey, WorkflowStatus};
+use musicagg::store::{NewDownload, RunFilter, Store, StoreError};
+
+use crate::doubles::album;
+use crate::harness::{Backend, TestDb};
+
+const ALBUM: &str = "1b022e01-4da6-387b-8658-8678046e4cef";
+const OTHER_ALBUM: &str = "f5093c06-23e3-404f-aeaa-40f72885ee3a";
+
+fn key(album: &str, quality: Quality) -> WorkflowKey {
+    WorkflowKey {
+        album_id: AlbumId::parse(album).unwrap(),
+        quality,
+    }
+}
+
+/// Runs each listed test on PostgreSQL and on SQLite.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name(super::Backend::Postgres).await } )*
+        }
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name(super::Backend::Sqlite).await } )*
+        }
+    };
+}
+
+on_both_stores!(
+    events_get_gapless_seqs_and_move_the_run,
+    one_unfinished_run_per_album_and_quality,
+    nothing_follows_the_terminal_event,
+    concurrent_appends_are_serialised,
+    concurrent_terminal_appends_leave_exactly_one,
+    events_page_by_seq_and_by_album,
+    runs_filter_and_page_newest_first,
+    albums_round_trip_with_tracks,
+    downloads_pending_then_added_make_the_album_owned,
+    unknown_runs_are_reported,
+);
+
+async fn store(backend: Backend) -> (TestDb, Arc<dyn Store>) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    (db, store)
+}
+
+async fn events_get_gapless_seqs_and_move_the_run(backend: Backend) {
+    let (_db, store) = store(backend).await;
+    let run_id = RunId::new();
+    let run = store
+        .create_run(run_id, &key(ALBUM, Quality::Lossless))
+        .await
+        .unwrap();
+    assert_eq!((run.last_seq, run.finished_at), (0, None));
+
+    let steps = [
+        WorkflowStatus::FetchingMetadata,
+        WorkflowStatus::CheckingOwned,
+        WorkflowStatus::Searching,
+    ];
+    for (i, status) in steps.into_iter().enumerate() {
+        let event = store
+            .append_event(run_id, status, &format!("step {i}"), None)
+            .await
+            .unwrap();
+        assert_eq!(event.seq, i as i64 + 1);
+        assert_eq!(event.status, status);
+        assert_eq!(event.album_id.as_str(), ALBUM);
+        assert_eq!(event.quality, Quality::Lossless);
+    }
+    let run = store.run(run_id).await.unwrap().unwrap();
+    assert_eq!(run.status, WorkflowStatus::Searching);
+    assert_eq!(run.message, "step 2");
+    assert_eq!(run.last_seq, 3);
+    assert!(!run.is_finished());
+
+    let payload = serde_json::json!({"rejected": [], "note": "ünïcode ✓"});
+    let end = store
+        .append_event(run_id, WorkflowStatus::NoResults, "nothing", Some(&payload))
+        .await
+        .unwrap();
+    assert_eq!(end.seq, 4);
+    assert_eq!(end.payload, Some(payload));
+    let run = store.run(run_id).await.unwrap().unwrap();
+    assert!(run.is_finished());
+    assert_eq!(run.status, WorkflowStatus::NoResults);
+}
+
+async fn one_unfinished_run_per_album_and_quality(backend: Backend) {
+    let (_db, store) = store(backend).await;
+    let k = key(ALBUM, Quality::Lossless);
+    let first = RunId::new();
+    store.create_run(first, &k).await.unwrap();
+    let err = store.create_run(RunId::new(), &k).await.unwrap_err();
+    assert!(matches!(err, StoreError::AlreadyRunning(_)), "{err}");
+    // Another quality of the same album is another workflow.
+    store
+        .create_run(RunId::new(), &key(ALBUM, Quality::Mp3_320))
+        .await
+        .unwrap();
+    // Once the first run has finished, a new one may start.
+    store
+        .append_event(first, WorkflowStatus::Failed, "x", None)
+        .await
+        .unwrap();
+    let second = RunId::new();
+    store.create_run(second, &k).await.unwrap();
+    assert_eq!(store.latest_run(&k).await.unwrap().unwrap().id, second);
+}
+
+async fn nothing_follows_the_terminal_event(backend: Backend) {
+    let (_db, store) = store(backend).await;
+    let run_id = RunId::new();
+    store
+        .create_run(run_id, &key(ALBUM, Quality::Any))
+        .await
+        .unwrap();
+    store
+        .append_event(run_id, WorkflowStatus::Cancelled, "stop", None)
+        .await
+        .unwrap();
+    for status in [WorkflowStatus::Searching, WorkflowStatus::Complete] {
+        let err = store
+            .append_event(run_id, status, "late", None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::RunFinished(id) if id == run_id),
+            "{err}"
+        );
+    }
+    let events = store.events_after(run_id, 0, 100).await.unwrap();
+    assert_eq!(events.len(), 1);
+}
+
+async fn concurrent_appends_are_serialised(backend: Backend) {
+    let (_db, store) = store(backend).await;
+    let run_id = RunId::new();
+    store
+        .create_run(run_id, &key(ALBUM, Quality::Any))
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .append_event(run_id, WorkflowStatus::Searching, &format!("{i}"), None)
+                    .await
+            })
+        })
+        .collect();
+    let mut seqs = BTreeSet::new();
+    for task in tasks {
+        seqs.insert(task.await.unwrap().unwrap().seq);
+    }
+    assert_eq!(seqs, (1..=20).collect());
+}
+
+async fn concurrent_terminal_appends_leave_exactly_one(backend: Backend) {
+    let (_db, store) = store(backend).await;
+    let run_id = RunId::new();
+    store
+        .create_run(run_id, &key(ALBUM, Quality::Any))
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let store = store.clone();
+            let status = if i % 2 == 0 {
+                WorkflowStatus::Cancelled
+            } else {
+                WorkflowStatus::Complete
+            };
+            tokio::spawn(async move { store.append_event(run_id, status, "end", None).await })
+        })
+        .collect();
+    let mut ok = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(StoreError::RunFinished(_)) => {}
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    assert_eq!(ok, 1);
+    let events = store.events_after(run_id, 0, 100).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert!(events[0].status.is_terminal());
+}
+
+async fn events_page_by_seq_and_by_album(backend: Backend) {
+    let (_db, store) = store(backend).await;
+    let k = key(ALBUM, Quality::Lossless);
+    let runs = [RunId::new(), RunId::new()];
+    for run_id in runs {
+        store.create_run(run_id, &k).await.unwrap();
+        for _ in 0..4 {
+            store
+                .append_event(run_id, WorkflowStatus::Searching, "", None)
+                .await
+                .unwrap();
+        }
+        store
+            .append_event(run_id, WorkflowStatus::Complete, "", None)
+            .await
+            .unwrap();
+    }
+    let other = RunId::new();
+    store
+        .create_run(other, &key(OTHER_ALBUM, Quality::Lossless))
+        .await
+        .unwrap();
+    store
+        .append_event(other, WorkflowStatus::Searching, "", None)
+        .await
+        .unwrap();
+
+    let page: Vec<i64> = store
+        .events_after(runs[0], 2, 2)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(page, vec![3, 4]);
+    assert!(store.events_after(runs[0], 5, 10).await.unwrap().is_empty());
+
+    let album = AlbumId::parse(ALBUM).unwrap();
+    let all = store.album_events(&album, 0, 100).await.unwrap();
+    assert_eq!(all.len(), 10);
+    let order: Vec<(RunId, i64)> = all.iter().map(|e| (e.run_id, e.seq)).collect();
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_eq!(order, sorted, "runs oldest first, each in seq order");
+    assert_eq!(all[0].run_id, runs[0]);
+    let second_page = store.album_events(&album, 8, 100).await.unwrap();
+    assert_eq!(second_page.len(), 2);
+    assert_eq!(second_page[1].run_id, runs[1]);
+}
+
+async fn runs_filter_and_page_newest_first(backend: Backend) {
+    let (_db, store) = store(backend).await;
+    let mut ids = Vec::new();
+    for (album, quality, end) in [
+        (ALBUM, Quality::Lossless, Some(WorkflowStatus::Complete)),
+        (ALBUM, Quality::Mp3_320, Some(WorkflowStatus::Failed)),
+        (OTHER_ALBUM, Quality::Lossless, None),
+    ] {
+        let id = RunId::new();
+        store.create_run(id, &key(album, quality)).await.unwrap();
+        if let Some(status) = end {
+            store.append_event(id, status, "", None).await.unwrap();
+        }
+        ids.push(id);
+    }
+    let all = store.list_runs(&RunFilter::default(), 0, 10).await.unwrap();
+    let order: Vec<RunId> = all.iter().map(|r| r.id).collect();
+    assert_eq!(order, vec![ids[2], ids[1], ids[0]], "newest first");
+
+    let by_album = RunFilter {
+        album_id: Some(AlbumId::parse(ALBUM).unwrap()),
+        status: None,
+    };
+    assert_eq!(store.list_runs(&by_album, 0, 10).await.unwrap().len(), 2);
+    let failed = RunFilter {
+        album_id: None,
+        status: Some(WorkflowStatus::Failed),
+    };
+    let failed = store.list_runs(&failed, 0, 10).await.unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].id, ids[1]);
+    let page = store.list_runs(&RunFilter::default(), 1, 1).await.unwrap();
+    assert_eq!(page[0].id, ids[1]);
+    let unfinished = store.unfinished_runs().await.unwrap();
+    assert_eq!(unfinished.len(), 1);
+    assert_eq!(unfinished[0].id, ids[2]);
+}
+
+async fn albums_round_trip_with_tracks(backend: Backend) {
+    let (_db, store) = store(backend).await;
+    let id = AlbumId::parse(ALBUM).unwrap();
+    assert!(store.album(&id).await.unwrap().is_none());
+    let mut saved: Album = album(&id);
+    saved.secondary_types = vec!["Live".into(), "Compilation".into()];
+    saved.tracks[1].number = "A2".into();
+    saved.tracks[2].length_ms = None;
+    store.save_album(&saved).await.unwrap();
+    let (loaded, _fetched_at) = store.album(&id).await.unwrap().unwrap();
+    assert_eq!(loaded, saved);
+
+    // Saving again replaces the tracklist.
+    saved.title = "Album (Deluxe)".into();
+    saved.tracks.truncate(1);
+    store.save_album(&saved).await.unwrap();
+    let (loaded, _) = store.album(&id).await.unwrap().unwrap();
+    assert_eq!(loaded, saved);
+}
+
+async fn downloads_pending_then_added_make_the_album_owned(backend: Backend) {
+    let (_db, store) = store(backend).await;
+    let k = key(ALBUM, Quality::Lossless);
+    let run_id = RunId::new();
+    store.create_run(run_id, &k).await.unwrap();
+    let new = NewDownload {
+        run_id,
+        key: k.clone(),
+        info_hash: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".into(),
+        magnet_uri: "magnet:?xt=urn:btih:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".into(),
+        torrent_file: Some(vec![b'd', b'e']),
+        title: "Artist - Album [FLAC]".into(),
+        size_bytes: Some(u64::MAX),
+        indexer: "idx".into(),
+        parsed_quality: "FLAC".into(),
+        client: "fake".into(),
+    };
+    let id = store.save_torrent_and_download(&new).await.unwrap();
+    let pending = store.pending_downloads().await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].id, id);
+    assert_eq!(pending[0].status, DownloadStatus::Pending);
+    assert_eq!(pending[0].magnet_uri, new.magnet_uri);
+    assert!(
+        store.owned_download(&k).await.unwrap().is_none(),
+        "pending is not owned"
+    );
+
+    store
+        .set_download_status(id, DownloadStatus::Added, "")
+        .await
+        .unwrap();
+    assert!(store.pending_downloads().await.unwrap().is_empty());
+    let owned = store.owned_download(&k).await.unwrap().unwrap();
+    assert_eq!(owned.id, id);
+    assert_eq!(owned.status, DownloadStatus::Added);
+    // ANY is satisfied by any quality; another specific quality is not.
+    assert!(
+        store
+            .owned_download(&key(ALBUM, Quality::Any))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .owned_download(&key(ALBUM, Quality::Mp3_320))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // The same torrent grabbed again (another run) keeps one torrents row.
+    let again = store.save_torrent_and_download(&new).await.unwrap();
+    assert_ne!(again, id);
+}
+
+async fn unknown_runs_are_reported(backend: Backend) {
+    let (_db, store) = store(backend).await;
+    let ghost = RunId::new();
+    assert!(store.run(ghost).await.unwrap().is_none());
+    let err = store
+        .append_event(ghost, WorkflowStatus::Searching, "", None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::RunNotFound(id) if id == ghost),
+        "{err}"
+    );
+    assert!(store.events_after(ghost, 0, 10).await.unwrap().is_empty());
+}
