@@ -6,7 +6,8 @@
 #   - PostgreSQL: the server on 127.0.0.1:5432 when one answers there (trust
 #     auth, user postgres); otherwise the Debian package is installed if needed
 #     and a private cluster is started on 127.0.0.1:55432 (stopped on exit).
-#     MUSICAGG_TEST_DATABASE_URL overrides all of this.
+#     MUSICAGG_TEST_DATABASE_URL overrides all of this; MUSICAGG_TEST_PG=private
+#     forces the private cluster (to check that path on a machine that has a server).
 #
 # Usage: scripts/test.sh [extra arguments for the test runner]
 set -euo pipefail
@@ -56,7 +57,7 @@ start_private_postgres() {
 }
 
 if [ -z "${MUSICAGG_TEST_DATABASE_URL:-}" ]; then
-    if port_open 5432; then
+    if port_open 5432 && [ "${MUSICAGG_TEST_PG:-}" != private ]; then
         export MUSICAGG_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres"
     else
         start_private_postgres
