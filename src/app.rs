@@ -7,6 +7,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -17,7 +18,9 @@ use tonic::transport::Server;
 use crate::api::Api;
 use crate::config::Config;
 use crate::events::EventBus;
+use crate::metadata::{MusicBrainzClient, PersistingMetadata};
 use crate::proto::v1::music_aggregator_service_server::MusicAggregatorServiceServer;
+use crate::store::Store;
 use crate::workflow::Workflows;
 
 pub use crate::workflow::Providers;
@@ -28,21 +31,24 @@ pub struct App {
 }
 
 impl App {
-    /// Builds the service with the stand-in providers (see [`Providers`]).
+    /// Builds the service with the providers the configuration names.
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
-        Self::build_with(config, Providers::stand_ins()).await
+        let store = open_store(config).await?;
+        let providers = providers_from_config(config, Arc::clone(&store))?;
+        Self::assemble(config, store, providers).await
     }
 
+    /// Builds the service with the given providers (tests, benchmarks).
     pub async fn build_with(config: &Config, providers: Providers) -> anyhow::Result<Self> {
-        if config.uses_default_database() {
-            let dir = config.data_dir();
-            std::fs::create_dir_all(&dir)
-                .with_context(|| format!("creating the data directory {}", dir.display()))?;
-        }
-        let url = config.database_url();
-        let store = crate::store::connect(&url)
-            .await
-            .with_context(|| format!("opening the database {}", redact_url(&url)))?;
+        let store = open_store(config).await?;
+        Self::assemble(config, store, providers).await
+    }
+
+    async fn assemble(
+        config: &Config,
+        store: Arc<dyn Store>,
+        providers: Providers,
+    ) -> anyhow::Result<Self> {
         let bus = EventBus::new(config.event_bus_capacity);
         let workflows = Workflows::new(store, bus, providers);
         let recovered = workflows
@@ -120,6 +126,34 @@ impl App {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Opens the configured database (creating the default SQLite file's folder)
+/// and applies its migrations.
+async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    if config.uses_default_database() {
+        let dir = config.data_dir();
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("creating the data directory {}", dir.display()))?;
+    }
+    let url = config.database_url();
+    crate::store::connect(&url)
+        .await
+        .with_context(|| format!("opening the database {}", redact_url(&url)))
+}
+
+/// The real adapters, as configured; honest stand-ins for what is not built
+/// yet (see [`Providers::stand_ins`]).
+pub fn providers_from_config(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Providers> {
+    let client = MusicBrainzClient::new(&config.musicbrainz).context("MusicBrainz client")?;
+    Ok(Providers {
+        metadata: Arc::new(PersistingMetadata::new(
+            client,
+            store,
+            config.musicbrainz.cache_ttl.duration(),
+        )),
+        ..Providers::stand_ins()
+    })
 }
 
 /// The URL without its password, for messages.

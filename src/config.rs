@@ -69,16 +69,35 @@ pub enum LogFormat {
     Json,
 }
 
-/// `[musicbrainz]`: the metadata source (used from the [metadata] issue on).
+/// `[musicbrainz]`: the metadata source — the public MusicBrainz web service
+/// or any mirror speaking ws/2 (`base_url`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MusicBrainzConfig {
     #[serde(default = "default_musicbrainz_url")]
     pub base_url: String,
+    /// Sent on every request; default `musicagg/<version> ( <contact> )`.
     #[serde(default)]
     pub user_agent: Option<String>,
+    /// A URL or e-mail address MusicBrainz can reach you at.
+    #[serde(default)]
+    pub contact: Option<String>,
+    /// Shared by every workflow of the process (MusicBrainz allows 1/s).
     #[serde(default = "default_requests_per_second")]
     pub requests_per_second: f64,
+    /// A stored album younger than this is used without asking MusicBrainz:
+    /// seconds, or a number with a unit (`"7d"`, `"12h"`, `"30m"`).
+    #[serde(default = "default_cache_ttl")]
+    pub cache_ttl: Seconds,
+    /// Seconds one request may take.
+    #[serde(default = "default_musicbrainz_timeout")]
+    pub timeout: u64,
+    /// Attempts per request on 503/429/5xx/connection errors.
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    /// First retry delay in milliseconds (doubled each attempt, with jitter).
+    #[serde(default = "default_retry_base_ms")]
+    pub retry_base_ms: u64,
 }
 
 impl Default for MusicBrainzConfig {
@@ -86,8 +105,58 @@ impl Default for MusicBrainzConfig {
         Self {
             base_url: default_musicbrainz_url(),
             user_agent: None,
+            contact: None,
             requests_per_second: default_requests_per_second(),
+            cache_ttl: default_cache_ttl(),
+            timeout: default_musicbrainz_timeout(),
+            max_attempts: default_max_attempts(),
+            retry_base_ms: default_retry_base_ms(),
         }
+    }
+}
+
+/// A duration in whole seconds, written as a number of seconds or as a
+/// number with a unit: `s`, `m`, `h`, `d`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seconds(pub u64);
+
+impl Seconds {
+    pub fn duration(self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(u64),
+            Text(String),
+        }
+        let text = match Raw::deserialize(d)? {
+            Raw::Number(n) => return Ok(Seconds(n)),
+            Raw::Text(t) => t,
+        };
+        let t = text.trim();
+        let (number, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+        let n: u64 = number.parse().map_err(|_| {
+            serde::de::Error::custom(format!(
+                "{text:?} is not a duration like \"7d\" or \"3600\""
+            ))
+        })?;
+        let factor = match unit.trim() {
+            "" | "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            other => {
+                return Err(serde::de::Error::custom(format!(
+                    "unknown unit {other:?} in {text:?} (use s, m, h or d)"
+                )));
+            }
+        };
+        Ok(Seconds(n.saturating_mul(factor)))
     }
 }
 
@@ -105,6 +174,12 @@ pub struct IndexerConfig {
     pub priority: i32,
     #[serde(default = "default_true")]
     pub enabled: bool,
+    /// Seconds one search of this indexer may take before it is given up.
+    #[serde(default = "default_indexer_timeout")]
+    pub timeout: u64,
+    /// Releases with fewer seeders are rejected.
+    #[serde(default = "default_minimum_seeders")]
+    pub minimum_seeders: u32,
 }
 
 /// `[qbittorrent]`: the torrent client (used from the [grab] issue on).
@@ -146,11 +221,29 @@ fn default_musicbrainz_url() -> String {
 fn default_requests_per_second() -> f64 {
     1.0
 }
+fn default_cache_ttl() -> Seconds {
+    Seconds(7 * 86_400)
+}
+fn default_musicbrainz_timeout() -> u64 {
+    30
+}
+fn default_max_attempts() -> u32 {
+    5
+}
+fn default_retry_base_ms() -> u64 {
+    1000
+}
 fn default_categories() -> Vec<u32> {
     vec![3000, 3010, 3040]
 }
 fn default_priority() -> i32 {
     25
+}
+fn default_indexer_timeout() -> u64 {
+    20
+}
+fn default_minimum_seeders() -> u32 {
+    1
 }
 fn default_true() -> bool {
     true
@@ -295,6 +388,7 @@ mod tests {
             let config = Config::load(None).map_err(|e| e.to_string())?;
             assert_eq!(config.listen.to_string(), "127.0.0.1:7000");
             assert_eq!(config.log_format, LogFormat::Json);
+            assert_eq!(config.musicbrainz.cache_ttl, Seconds(7 * 86_400));
             let qbt = config.qbittorrent.expect("qbittorrent section");
             assert_eq!(qbt.url, "http://env:8080");
             assert_eq!(qbt.category, "music");
@@ -319,6 +413,14 @@ mod tests {
                 err.to_string().to_lowercase().contains("log_format"),
                 "{err}"
             );
+
+            jail.create_file("ttl.toml", "[musicbrainz]\ncache_ttl = \"12h\"")?;
+            jail.set_env("MUSICAGG_LOG_FORMAT", "json");
+            let config = Config::load(Some(Path::new("ttl.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(config.musicbrainz.cache_ttl, Seconds(12 * 3600));
+            jail.create_file("ttl.toml", "[musicbrainz]\ncache_ttl = \"2 weeks\"")?;
+            let err = Config::load(Some(Path::new("ttl.toml"))).unwrap_err();
+            assert!(err.to_string().contains("cache_ttl"), "{err}");
 
             let err = Config::load(Some(Path::new("missing.toml"))).unwrap_err();
             assert!(matches!(err, ConfigError::MissingFile(_)), "{err}");

@@ -21,6 +21,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod events;
+pub mod http;
 pub mod indexer;
 pub mod magnet;
 pub mod metadata;

@@ -4,7 +4,7 @@
 use prost_types::Timestamp;
 use tonic::Status;
 
-use crate::metadata::{Album, Track};
+use crate::metadata::{Album, AlbumSearchHit, MetadataError, Track};
 use crate::model::{
     AlbumId, DownloadSummary, Event, Quality, Run, RunId, WorkflowKey, WorkflowStatus,
 };
@@ -193,6 +193,17 @@ pub fn album(a: &Album) -> pb::Album {
     }
 }
 
+pub fn search_hit(h: &AlbumSearchHit) -> pb::AlbumSearchResult {
+    pb::AlbumSearchResult {
+        id: h.id.to_string(),
+        title: h.title.clone(),
+        artist: h.artist.clone(),
+        year: h.year.clone().unwrap_or_default(),
+        primary_type: h.primary_type.clone().unwrap_or_default(),
+        score: i32::try_from(h.score).unwrap_or(0),
+    }
+}
+
 fn track(t: &Track) -> pb::Track {
     pb::Track {
         disc: i32::try_from(t.disc).unwrap_or(i32::MAX),
@@ -252,6 +263,15 @@ impl From<StoreError> for Status {
             }
             StoreError::Database(_) => Status::unavailable(e.to_string()),
             _ => Status::internal(e.to_string()),
+        }
+    }
+}
+
+impl From<MetadataError> for Status {
+    fn from(e: MetadataError) -> Self {
+        match e {
+            MetadataError::NotFound(_) => Status::not_found(e.to_string()),
+            MetadataError::Unavailable(_) => Status::unavailable(e.to_string()),
         }
     }
 }

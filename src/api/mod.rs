@@ -195,4 +195,43 @@ impl MusicAggregatorService for Api {
             cancelled: outcome.cancelled,
         }))
     }
+
+    async fn search_albums(
+        &self,
+        request: Request<pb::SearchAlbumsRequest>,
+    ) -> Result<Response<pb::SearchAlbumsResponse>, Status> {
+        let req = request.into_inner();
+        let query = req.query.trim();
+        if query.is_empty() {
+            return Err(Status::invalid_argument("query must not be empty"));
+        }
+        if query.chars().count() > 500 {
+            return Err(Status::invalid_argument(
+                "query is longer than 500 characters",
+            ));
+        }
+        let limit = match req.limit {
+            0 => 25,
+            1..=100 => req.limit as u32,
+            _ => return Err(Status::invalid_argument("limit must be between 1 and 100")),
+        };
+        let hits = self
+            .workflows
+            .providers
+            .metadata
+            .search(query, limit)
+            .await?;
+        Ok(Response::new(pb::SearchAlbumsResponse {
+            albums: hits.iter().map(convert::search_hit).collect(),
+        }))
+    }
+
+    async fn get_album(
+        &self,
+        request: Request<pb::GetAlbumRequest>,
+    ) -> Result<Response<pb::Album>, Status> {
+        let id = parse_album_id(&request.get_ref().album_id)?;
+        let fetched = self.workflows.providers.metadata.album(&id).await?;
+        Ok(Response::new(convert::album(&fetched.album)))
+    }
 }

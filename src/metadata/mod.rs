@@ -1,9 +1,18 @@
 //! Album metadata: what the first workflow step (FETCHING_METADATA) needs to
 //! know about a release group — title, artist credit, dates, types, tracks.
 //!
-//! The workflow talks to a [`MetadataProvider`]; the MusicBrainz client comes
-//! with the [metadata] issue. Until then `serve` uses [`AlbumIdOnly`], which
-//! says plainly that it knows nothing but the id.
+//! The workflow talks to a [`MetadataProvider`]. `serve` uses
+//! [`PersistingMetadata`] (getAlbumWithPersist: MusicBrainz, rate-limited and
+//! retried, behind the stored copy); tests of the workflow machinery use
+//! doubles, and [`AlbumIdOnly`] stands in where no source is wanted.
+
+mod mb_json;
+pub mod musicbrainz;
+mod persist;
+
+pub use mb_json::escape_lucene;
+pub use musicbrainz::{MusicBrainzClient, MusicBrainzError};
+pub use persist::PersistingMetadata;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -84,11 +93,34 @@ pub enum MetadataError {
     Unavailable(String),
 }
 
+/// One album found by a search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlbumSearchHit {
+    pub id: AlbumId,
+    pub title: String,
+    pub artist: String,
+    pub year: Option<String>,
+    pub primary_type: Option<String>,
+    /// MusicBrainz's relevance, 0–100, relative to this query only.
+    pub score: i64,
+}
+
 /// Where the workflow gets album metadata from (getAlbumWithPersist in the
 /// diagram).
 #[async_trait]
 pub trait MetadataProvider: Send + Sync + 'static {
     async fn album(&self, id: &AlbumId) -> Result<FetchedAlbum, MetadataError>;
+
+    /// Albums matching free text, best first.
+    async fn search(
+        &self,
+        _query: &str,
+        _limit: u32,
+    ) -> Result<Vec<AlbumSearchHit>, MetadataError> {
+        Err(MetadataError::Unavailable(
+            "no metadata source configured".into(),
+        ))
+    }
 }
 
 /// The honest stand-in used until a metadata source is configured: the run

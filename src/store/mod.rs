@@ -161,6 +161,17 @@ pub trait Store: Send + Sync + 'static {
 
     async fn album(&self, id: &AlbumId) -> Result<Option<(Album, DateTime<Utc>)>, StoreError>;
 
+    /// Records that MusicBrainz merged `alias` into `canonical` (the album
+    /// must be saved first).
+    async fn save_album_alias(
+        &self,
+        alias: &AlbumId,
+        canonical: &AlbumId,
+    ) -> Result<(), StoreError>;
+
+    /// The canonical id of a merged album id we have seen, if any.
+    async fn canonical_album_id(&self, id: &AlbumId) -> Result<Option<AlbumId>, StoreError>;
+
     /// Writes the torrent (kept if already known) and a `pending` download in
     /// one transaction. Returns the download id.
     async fn save_torrent_and_download(&self, download: &NewDownload) -> Result<Uuid, StoreError>;

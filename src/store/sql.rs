@@ -267,6 +267,38 @@ macro_rules! impl_sql_store {
                 row.into_album(tracks).map(Some)
             }
 
+            async fn save_album_alias(
+                &self,
+                alias: &$crate::model::AlbumId,
+                canonical: &$crate::model::AlbumId,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO album_aliases (alias_id, album_id) VALUES ($1, $2) \
+                     ON CONFLICT (alias_id) DO UPDATE SET album_id = excluded.album_id",
+                )
+                .bind(alias.as_str())
+                .bind(canonical.as_str())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn canonical_album_id(
+                &self,
+                id: &$crate::model::AlbumId,
+            ) -> Result<Option<$crate::model::AlbumId>, $crate::store::StoreError> {
+                let row: Option<(String,)> =
+                    sqlx::query_as("SELECT album_id FROM album_aliases WHERE alias_id = $1")
+                        .bind(id.as_str())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                row.map(|(text,)| {
+                    $crate::model::AlbumId::parse(&text)
+                        .map_err(|e| $crate::store::StoreError::corrupt("album_aliases", e))
+                })
+                .transpose()
+            }
+
             async fn save_torrent_and_download(
                 &self,
                 d: &$crate::store::NewDownload,

@@ -144,6 +144,15 @@ impl Workflows {
         after_seq: i64,
         resume_run: Option<RunId>,
     ) -> Result<Attachment, AttachError> {
+        // A merged album id we know of is the same workflow as its canonical id.
+        let canonical = match self.store.canonical_album_id(&key.album_id).await? {
+            Some(album_id) => WorkflowKey {
+                album_id,
+                quality: key.quality,
+            },
+            None => key.clone(),
+        };
+        let key = &canonical;
         if let Some(run_id) = resume_run {
             return self.attach_existing(key, run_id).await;
         }

@@ -222,8 +222,8 @@ impl Steps {
             }
             Err(MetadataError::Unavailable(e)) => return Err(StepError::Metadata(e)),
         };
+        // The provider has stored it (getAlbumWithPersist).
         let album = fetched.album;
-        self.w.store.save_album(&album).await?;
         outcome.album = Some(album.clone());
 
         let mut found = format!("album: {}", album.display_name());

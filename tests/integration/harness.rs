@@ -155,6 +155,20 @@ impl TestApp {
         let app = App::build_with(&config, providers)
             .await
             .expect("the app builds");
+        Self::run(app, db)
+    }
+
+    /// Starts the service with the adapters its configuration names, as
+    /// `serve` does.
+    pub async fn spawn_configured(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Self {
+        let db = TestDb::new(backend).await;
+        let mut config = test_config(&db);
+        tweak(&mut config);
+        let app = App::build(&config).await.expect("the app builds");
+        Self::run(app, db)
+    }
+
+    fn run(app: App, db: TestDb) -> Self {
         let addr = app.local_addr();
         let workflows = app.workflows().clone();
         let (stop, stopped) = oneshot::channel::<()>();

@@ -6,7 +6,9 @@
 mod bad_input;
 mod doubles;
 mod failures;
+mod fake_musicbrainz;
 mod harness;
+mod metadata;
 mod serve;
 mod store_suite;
 mod stream;

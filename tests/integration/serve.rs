@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::fake_musicbrainz::{FakeMusicBrainz, simple_album};
 use crate::harness::STEP;
 use crate::stream::ALBUM;
 
@@ -51,10 +52,11 @@ fn run(command: &mut Command) -> Output {
     command.output().expect("run musicagg")
 }
 
-async fn start_server(dir: &Path) -> Server {
+async fn start_server(dir: &Path, musicbrainz: &str) -> Server {
     let port = free_port();
     let child = musicagg(dir)
         .env("MUSICAGG_LISTEN", format!("127.0.0.1:{port}"))
+        .env("MUSICAGG_MUSICBRAINZ__BASE_URL", musicbrainz)
         .arg("serve")
         .stdout(Stdio::null())
         .stderr(Stdio::from(
@@ -90,7 +92,9 @@ async fn start_server(dir: &Path) -> Server {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_without_config_creates_its_database_and_runs_honestly() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = start_server(dir.path()).await;
+    let musicbrainz = FakeMusicBrainz::start().await;
+    musicbrainz.add(ALBUM, simple_album(ALBUM, "Artist", "Album", 3));
+    let mut server = start_server(dir.path(), &musicbrainz.base_url()).await;
     assert!(
         dir.path().join("data/musicagg/musicagg.db").is_file(),
         "the SQLite database is created under the data directory"
@@ -133,6 +137,8 @@ async fn serve_without_config_creates_its_database_and_runs_honestly() {
     );
     let result = &lines[4]["result"];
     assert_eq!(result["message"], "no indexers configured");
+    assert_eq!(result["album"]["title"], "Album");
+    assert_eq!(result["album"]["tracks"], 3);
     let run_id = result["run_id"].as_str().unwrap().to_owned();
 
     // Plain output when stdout is not a terminal.
