@@ -86,6 +86,24 @@ enum Command {
         #[command(flatten)]
         server: ServerArg,
     },
+    /// Search MusicBrainz for albums ("ARTIST ALBUM" as free text).
+    Search {
+        query: String,
+        #[arg(long, default_value_t = 25)]
+        limit: i32,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        server: ServerArg,
+    },
+    /// Show an album with its tracks.
+    Album {
+        album_id: String,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        server: ServerArg,
+    },
     /// Cancel a running workflow.
     Cancel {
         run_id: String,
@@ -210,6 +228,23 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         } => {
             let client = connect(&server.server).await?;
             output::events(client, run_id, after_seq, json).await
+        }
+        Command::Search {
+            query,
+            limit,
+            json,
+            server,
+        } => {
+            let client = connect(&server.server).await?;
+            output::search(client, query, limit, json).await
+        }
+        Command::Album {
+            album_id,
+            json,
+            server,
+        } => {
+            let client = connect(&server.server).await?;
+            output::album(client, album_id, json).await
         }
         Command::Cancel {
             run_id,

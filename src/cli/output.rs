@@ -222,3 +222,108 @@ pub(super) async fn cancel(
         Ok(ExitCode::from(1))
     }
 }
+
+pub(super) async fn search(
+    mut client: Client,
+    query: String,
+    limit: i32,
+    json: bool,
+) -> Result<ExitCode, CliError> {
+    let albums = client
+        .search_albums(pb::SearchAlbumsRequest { query, limit })
+        .await?
+        .into_inner()
+        .albums;
+    if json {
+        for a in &albums {
+            println!(
+                "{}",
+                json!({
+                    "id": a.id,
+                    "title": a.title,
+                    "artist": a.artist,
+                    "year": a.year,
+                    "primary_type": a.primary_type,
+                    "score": a.score,
+                })
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if albums.is_empty() {
+        println!("no albums found");
+        return Ok(ExitCode::from(1));
+    }
+    println!(
+        "{:<36}  {:>5}  {:<4}  {:<8}  ARTIST - TITLE",
+        "ALBUM ID", "SCORE", "YEAR", "TYPE"
+    );
+    for a in &albums {
+        println!(
+            "{:<36}  {:>5}  {:<4}  {:<8}  {} - {}",
+            a.id, a.score, a.year, a.primary_type, a.artist, a.title
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn album(
+    mut client: Client,
+    album_id: String,
+    json: bool,
+) -> Result<ExitCode, CliError> {
+    let a = client
+        .get_album(pb::GetAlbumRequest { album_id })
+        .await?
+        .into_inner();
+    if json {
+        println!(
+            "{}",
+            json!({
+                "id": a.id,
+                "title": a.title,
+                "artist": a.artist,
+                "first_release_date": a.first_release_date,
+                "primary_type": a.primary_type,
+                "secondary_types": a.secondary_types,
+                "tracks": a.tracks.iter().map(|t| json!({
+                    "disc": t.disc,
+                    "position": t.position,
+                    "number": t.number,
+                    "title": t.title,
+                    "length_ms": t.length_ms,
+                })).collect::<Vec<_>>(),
+            })
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{} - {} ({})", a.artist, a.title, a.first_release_date);
+    let mut types = vec![a.primary_type.clone()];
+    types.extend(a.secondary_types.iter().cloned());
+    println!("{}  ·  {}", a.id, types.join(" + "));
+    let total: i64 = a.tracks.iter().map(|t| t.length_ms).sum();
+    for t in &a.tracks {
+        println!(
+            "  {:>2}.{:<4} {}  {}",
+            t.disc,
+            t.number,
+            duration(t.length_ms),
+            t.title
+        );
+    }
+    println!("{} tracks, {}", a.tracks.len(), duration(total));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// "4:05", or "?:??" when unknown.
+fn duration(ms: i64) -> String {
+    if ms <= 0 {
+        return "?:??".into();
+    }
+    let secs = ms / 1000;
+    if secs >= 3600 {
+        format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+    } else {
+        format!("{}:{:02}", secs / 60, secs % 60)
+    }
+}

@@ -160,6 +160,30 @@ async fn serve_without_config_creates_its_database_and_runs_honestly() {
     assert_eq!(events.lines().count(), 5, "{events}");
     assert!(events.lines().last().unwrap().contains("NO_RESULTS"));
 
+    let album = run(musicagg(dir.path()).args(["album", ALBUM, "--server", &server.url]));
+    assert!(album.status.success());
+    let album = String::from_utf8(album.stdout).unwrap();
+    assert!(album.starts_with("Artist - Album (2020-05-01)"), "{album}");
+    assert!(album.contains("3 tracks, 12:00"), "{album}");
+
+    musicbrainz.set_search(serde_json::json!({"count": 1, "offset": 0, "release-groups": [
+        {"id": ALBUM, "score": 100, "title": "Album", "primary-type": "Album",
+         "first-release-date": "2020", "artist-credit": [{"artist": {"id": "x", "name": "Artist"}}]}
+    ]}));
+    let search = run(musicagg(dir.path()).args([
+        "search",
+        "Artist Album",
+        "--json",
+        "--server",
+        &server.url,
+    ]));
+    assert!(search.status.success());
+    let hit: serde_json::Value = serde_json::from_slice(&search.stdout).expect("one JSON object");
+    assert_eq!(
+        (hit["id"].as_str(), hit["artist"].as_str()),
+        (Some(ALBUM), Some("Artist"))
+    );
+
     let cancel = run(musicagg(dir.path()).args(["cancel", &run_id, "--server", &server.url]));
     assert_eq!(cancel.status.code(), Some(1), "already finished");
     assert!(
