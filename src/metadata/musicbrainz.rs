@@ -277,10 +277,11 @@ async fn error_message(response: reqwest::Response) -> String {
     let body = http::read_capped(response, 64 * 1024)
         .await
         .unwrap_or_default();
-    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(&body) {
-        if let Some(error) = json.get("error").and_then(|e| e.as_str()) {
-            return error.to_owned();
-        }
+    if let Some(error) = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|json| json.get("error")?.as_str().map(str::to_owned))
+    {
+        return error;
     }
     let text = String::from_utf8_lossy(&body);
     let text = text.trim();
