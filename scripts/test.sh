@@ -8,6 +8,9 @@
 #     and a private cluster is started on 127.0.0.1:55432 (stopped on exit).
 #     MUSICAGG_TEST_DATABASE_URL overrides all of this; MUSICAGG_TEST_PG=private
 #     forces the private cluster (to check that path on a machine that has a server).
+#   - qbittorrent-nox (real torrent client tests), mktorrent (test torrents),
+#     transmission-show from transmission-cli (an independent info hash):
+#     Debian packages.
 #
 # Usage: scripts/test.sh [extra arguments for the test runner]
 set -euo pipefail
@@ -27,6 +30,13 @@ apt_install() {
         apt-get install -y -qq --no-install-recommends "$@" >/dev/null || die "apt-get install $* failed"
     fi
 }
+
+# --- tools ------------------------------------------------------------------------
+need=()
+for tool in qbittorrent-nox:qbittorrent-nox mktorrent:mktorrent transmission-show:transmission-cli; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
+done
+[ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
 
 # --- PostgreSQL -------------------------------------------------------------------
 PG_DIR=""

@@ -18,9 +18,12 @@ use tonic::transport::Server;
 use crate::api::Api;
 use crate::config::Config;
 use crate::events::EventBus;
+use crate::indexer::TorznabIndexers;
+use crate::magnet::LinkResolver;
 use crate::metadata::{MusicBrainzClient, PersistingMetadata};
 use crate::proto::v1::music_aggregator_service_server::MusicAggregatorServiceServer;
 use crate::store::Store;
+use crate::torrent_client::Qbittorrent;
 use crate::workflow::Workflows;
 
 pub use crate::workflow::Providers;
@@ -146,14 +149,25 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
 /// yet (see [`Providers::stand_ins`]).
 pub fn providers_from_config(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Providers> {
     let client = MusicBrainzClient::new(&config.musicbrainz).context("MusicBrainz client")?;
-    Ok(Providers {
+    let mut providers = Providers {
         metadata: Arc::new(PersistingMetadata::new(
             client,
             store,
             config.musicbrainz.cache_ttl.duration(),
         )),
+        resolver: Arc::new(
+            LinkResolver::new(std::time::Duration::from_secs(60)).context("download links")?,
+        ),
         ..Providers::stand_ins()
-    })
+    };
+    if !config.indexers.is_empty() {
+        providers.indexers =
+            Arc::new(TorznabIndexers::from_config(&config.indexers).context("indexers")?);
+    }
+    if let Some(qbittorrent) = &config.qbittorrent {
+        providers.torrent_client = Arc::new(Qbittorrent::new(qbittorrent).context("qbittorrent")?);
+    }
+    Ok(providers)
 }
 
 /// The URL without its password, for messages.

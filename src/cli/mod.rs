@@ -104,6 +104,16 @@ enum Command {
         #[command(flatten)]
         server: ServerArg,
     },
+    /// Check or query the indexers configured in `[[indexers]]`.
+    Indexers {
+        #[command(subcommand)]
+        command: IndexersCommand,
+    },
+    /// Check the torrent client configured in `[qbittorrent]`.
+    Client {
+        #[command(subcommand)]
+        command: ClientCommand,
+    },
     /// Cancel a running workflow.
     Cancel {
         run_id: String,
@@ -112,6 +122,25 @@ enum Command {
         #[command(flatten)]
         server: ServerArg,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum IndexersCommand {
+    /// Capabilities and a test query for each indexer, as a table.
+    Test,
+    /// Search every indexer and print the merged raw results.
+    Search {
+        artist: String,
+        album: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ClientCommand {
+    /// Log in, read the versions, create the category: a newcomer's first check.
+    Test,
 }
 
 /// Quality names on the command line.
@@ -246,6 +275,27 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let client = connect(&server.server).await?;
             output::album(client, album_id, json).await
         }
+        Command::Client {
+            command: ClientCommand::Test,
+        } => client_test(cli.config).await,
+        Command::Indexers { command } => {
+            let config = Config::load(cli.config.as_deref())?;
+            if config.indexers.is_empty() {
+                return Err(CliError::Usage(
+                    "no [[indexers]] in the configuration (name, url, api_key)".into(),
+                ));
+            }
+            let indexers = crate::indexer::TorznabIndexers::from_config(&config.indexers)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            match command {
+                IndexersCommand::Test => output::indexers_test(&indexers).await,
+                IndexersCommand::Search {
+                    artist,
+                    album,
+                    json,
+                } => output::indexers_search(&indexers, &artist, &album, json).await,
+            }
+        }
         Command::Cancel {
             run_id,
             reason,
@@ -268,6 +318,37 @@ async fn serve(config_path: Option<PathBuf>) -> Result<ExitCode, CliError> {
     );
     app.run_until_stopped(shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+async fn client_test(config_path: Option<PathBuf>) -> Result<ExitCode, CliError> {
+    let config = Config::load(config_path.as_deref())?;
+    let Some(section) = &config.qbittorrent else {
+        return Err(CliError::Usage(
+            "no [qbittorrent] section in the configuration (url, username, password)".into(),
+        ));
+    };
+    let client = crate::torrent_client::Qbittorrent::new(section)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    match client.check().await {
+        Ok(check) => {
+            println!(
+                "qBittorrent {} at {} (WebAPI {})",
+                check.version, section.url, check.api_version
+            );
+            println!(
+                "logged in as {}",
+                section.username.as_deref().unwrap_or("admin")
+            );
+            println!(
+                "category {:?} ready ({} torrent{} in it)",
+                check.category,
+                check.torrents,
+                if check.torrents == 1 { "" } else { "s" }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => Err(CliError::Other(anyhow::anyhow!("{e}"))),
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

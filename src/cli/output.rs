@@ -327,3 +327,58 @@ fn duration(ms: i64) -> String {
         format!("{}:{:02}", secs / 60, secs % 60)
     }
 }
+
+pub(super) async fn indexers_test(
+    indexers: &crate::indexer::TorznabIndexers,
+) -> Result<ExitCode, CliError> {
+    let checks = indexers.test_all().await;
+    let mut all_passed = true;
+    for check in &checks {
+        all_passed &= check.passed();
+        println!("{check}");
+    }
+    Ok(if all_passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+pub(super) async fn indexers_search(
+    indexers: &crate::indexer::TorznabIndexers,
+    artist: &str,
+    album: &str,
+    json: bool,
+) -> Result<ExitCode, CliError> {
+    let report = indexers.search_terms(artist, album).await;
+    if json {
+        for release in &report.releases {
+            let mut value = serde_json::to_value(release).unwrap_or_default();
+            // Download links carry the indexer's API key.
+            if let Some(link) = value.get_mut("download_url") {
+                *link = json!(
+                    release
+                        .download_url
+                        .as_deref()
+                        .and_then(|l| url::Url::parse(l).ok())
+                        .map(|u| crate::magnet::redact(&u))
+                );
+            }
+            println!("{value}");
+        }
+    } else {
+        println!("{:>5}  {:>9}  {:<12}  TITLE", "SEED", "SIZE", "INDEXER");
+        for r in &report.releases {
+            println!(
+                "{:>5}  {:>9}  {:<12}  {}",
+                r.seeders.map_or("?".into(), |s| s.to_string()),
+                r.size_bytes
+                    .map_or("?".into(), |b| format!("{:.0} MB", b as f64 / 1e6)),
+                r.indexer,
+                r.title
+            );
+        }
+    }
+    eprintln!("{}", report.summary());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,8 +1,35 @@
 //! Searching the user's torrent indexers (the diagram's `IndexerService`).
 //!
 //! The workflow sees one [`IndexerService`] that searches every configured
-//! indexer and reports, per indexer, what happened. The Torznab client comes
-//! with the [indexers] issue; until then `serve` uses [`NoIndexers`].
+//! indexer and reports, per indexer, what happened. [`TorznabIndexers`] is
+//! the real one (Jackett, Prowlarr, any Torznab server); [`NoIndexers`] stands
+//! in when none is configured.
+//!
+//! Modules, one concern each: [`feed`] parses search results, [`caps`] the
+//! capabilities, [`query`] decides what to send, [`client`] talks to one
+//! indexer, [`backoff`] rests failing ones, [`merge`] de-duplicates, and
+//! [`service`] runs them all in parallel.
+
+pub mod backoff;
+pub mod caps;
+pub mod client;
+pub mod feed;
+pub mod merge;
+pub mod query;
+pub mod service;
+mod text;
+pub mod values;
+pub mod xml;
+
+#[cfg(test)]
+mod fuzz;
+
+pub use backoff::{BackingOff, BackoffPolicy, Clock, ManualClock, SystemClock};
+pub use caps::{Caps, parse_caps};
+pub use client::{ClientError, SetupError, TorznabClient};
+pub use feed::{Feed, parse_feed};
+pub use service::{IndexerCheck, ServiceOptions, TorznabIndexers};
+pub use xml::{DocumentError, MAX_BODY_BYTES, TorznabError};
 
 use std::time::Duration;
 
@@ -35,6 +62,12 @@ pub struct Release {
     /// 0 = freeleech, 1 = normal.
     pub download_volume_factor: Option<f64>,
     pub info_url: Option<String>,
+    /// The priority of the indexer that found it (lower wins), for ranking.
+    #[serde(default)]
+    pub indexer_priority: Option<i32>,
+    /// That indexer's `minimum_seeders`: the selector rejects releases below it.
+    #[serde(default)]
+    pub minimum_seeders: Option<u32>,
 }
 
 /// How one indexer's search went.

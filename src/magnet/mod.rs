@@ -1,23 +1,38 @@
 //! Turning a chosen release into something a torrent client can add (the
 //! diagram's `MagnetResolver`): a magnet URI with its info hash, and the
-//! .torrent bytes when there are some.
+//! .torrent bytes and file list when there are some.
 //!
-//! The real resolver (redirects followed by hand, bencode, info hashes) comes
-//! with the [grab] issue; until then `serve` uses [`NotResolving`].
+//! `serve` uses [`LinkResolver`]; [`check_contents`] looks inside a torrent
+//! before it is grabbed.
+
+mod contents;
+mod resolver;
+mod torrent_file;
+mod uri;
+
+pub use contents::check_contents;
+pub use resolver::{LinkResolver, MAX_HOPS, MAX_TORRENT_BYTES, redact};
+pub use torrent_file::{TorrentFile, TorrentInfo, parse_torrent};
+pub use uri::{ParsedMagnet, build_magnet, normalize_info_hash, parse_magnet};
 
 use async_trait::async_trait;
 
 use crate::indexer::Release;
 
 /// A release ready to hand to a torrent client.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResolvedTorrent {
     /// Lower-case hex v1 info hash: the torrent's identity in the client and
     /// in our `torrents` table.
     pub info_hash: String,
+    /// Normal form, with `dn` and the trackers as `tr`.
     pub magnet_uri: String,
-    /// Kept for private torrents, whose metadata magnet peers do not serve.
+    /// The .torrent when the release came as one: a private torrent must be
+    /// added from it (its metadata is not served to magnet peers).
     pub torrent_file: Option<Vec<u8>>,
+    pub private: bool,
+    /// Known when the .torrent was fetched.
+    pub files: Option<Vec<TorrentFile>>,
 }
 
 #[derive(Debug, thiserror::Error)]

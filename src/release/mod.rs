@@ -2,9 +2,43 @@
 //! `filterByQuality + selectBest`).
 //!
 //! A [`ReleaseSelector`] turns releases into candidates: accepted ones ranked
-//! best first, rejected ones with every reason. Title parsing, quality tiers
-//! and ranking come with the [releases] issue; until then `serve` uses
-//! [`NoRanking`], which accepts nothing and says why.
+//! best first, rejected ones with every reason. [`RankingSelector`] is the
+//! real one; [`NoRanking`] accepts nothing and says why (for tests and
+//! set-ups without ranking).
+//!
+//! One concept per module: [`parse_title`] (title → [`ParsedTitle`]),
+//! [`infer_quality`] (title + category + size → [`QualityGuess`]),
+//! [`tier_rank`] (quality tiers), [`check_album`] (album match),
+//! [`Rejection`] and its inputs ([`TermFilter`], [`Blocklist`]), the score
+//! ([`ScoreParts`]), and [`parse_report`] for `musicagg parse`.
+
+mod audio;
+mod evidence;
+mod matching;
+mod rank;
+mod report;
+mod rules;
+mod selector;
+mod text;
+mod tier;
+mod title;
+mod vocab;
+
+pub use audio::{Codec, Revision, Source, VbrPreset};
+pub use evidence::{
+    CATEGORY_LOSSLESS, CATEGORY_MP3, Evidence, QualityGuess, album_duration, average_kbps,
+    infer_quality, vorbis_kbps,
+};
+pub use matching::{album_matches, artist_matches, check_album};
+pub use rank::{DEFAULT_INDEXER_PRIORITY, ScoreParts, compare, seeder_bucket, size_closeness};
+pub use report::parse_report;
+pub use rules::{Blocklist, Rejection, TermError, TermFilter, human_size, release_info_hash};
+pub use selector::{Evaluation, RankingSelector};
+pub use text::{loose_key, match_key, normalize};
+pub use tier::{
+    EXTRAS_ALLOWANCE_BYTES, expected_kbps, expected_size, narrowest_tier, quality_label, tier_rank,
+};
+pub use title::{ParsedTitle, parse_title};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};

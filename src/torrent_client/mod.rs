@@ -2,8 +2,12 @@
 //!
 //! The workflow writes the `torrents` and `downloads` rows before it calls
 //! [`TorrentClient::add`], so a torrent never appears in the client without a
-//! row. The qBittorrent adapter comes with the [grab] issue; until then
-//! `serve` uses [`NoTorrentClient`].
+//! row. `serve` uses [`Qbittorrent`] when `[qbittorrent]` is configured, else
+//! [`NoTorrentClient`].
+
+mod qbittorrent;
+
+pub use qbittorrent::{ClientCheck, Qbittorrent, TorrentInfo};
 
 use async_trait::async_trait;
 

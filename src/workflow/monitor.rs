@@ -14,8 +14,8 @@ use std::time::Duration;
 use tracing::Instrument;
 
 use super::{StopRequest, WorkflowEntry, Workflows};
-use crate::magnet::ResolvedTorrent;
-use crate::metadata::MetadataError;
+use crate::magnet::{ResolvedTorrent, check_contents};
+use crate::metadata::{Album, MetadataError};
 use crate::model::{DownloadStatus, DownloadSummary, Event, Outcome, WorkflowStatus};
 use crate::release::Candidate;
 use crate::store::{NewDownload, StoreError};
@@ -317,7 +317,7 @@ impl Steps {
             ),
         )
         .await?;
-        self.grab_first_that_works(selection.accepted, outcome)
+        self.grab_first_that_works(&album, selection.accepted, outcome)
             .await
     }
 
@@ -326,13 +326,14 @@ impl Steps {
     /// reason.
     async fn grab_first_that_works(
         &self,
+        album: &Album,
         accepted: Vec<Candidate>,
         mut outcome: Outcome,
     ) -> Result<Ending, StepError> {
         let attempts = self.w.options.max_grab_attempts.max(1);
         let mut last_error = String::new();
         for mut candidate in accepted.into_iter().take(attempts) {
-            match self.grab(&candidate).await? {
+            match self.grab(album, &candidate).await? {
                 Ok(download) => {
                     let message =
                         format!("added to {}: {}", download.client, candidate.release.title);
@@ -359,6 +360,7 @@ impl Steps {
     /// error ends the run.
     async fn grab(
         &self,
+        album: &Album,
         candidate: &Candidate,
     ) -> Result<Result<DownloadSummary, String>, StepError> {
         let providers = &self.w.providers;
@@ -367,6 +369,14 @@ impl Steps {
             Ok(resolved) => resolved,
             Err(e) => return Ok(Err(format!("download link: {e}"))),
         };
+        // Look inside before grabbing, when the file list is known.
+        if let Some(Err(reason)) = resolved
+            .files
+            .as_ref()
+            .map(|files| check_contents(files, album, &candidate.quality))
+        {
+            return Ok(Err(reason));
+        }
         let client = providers.torrent_client.name().to_owned();
         // The rows exist BEFORE the client is asked (no orphan torrents).
         let download_id = self

@@ -222,7 +222,7 @@ impl MagnetResolver for Fake {
         Ok(ResolvedTorrent {
             magnet_uri: format!("magnet:?xt=urn:btih:{hash}"),
             info_hash: hash,
-            torrent_file: None,
+            ..ResolvedTorrent::default()
         })
     }
 }

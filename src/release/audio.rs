@@ -1,0 +1,485 @@
+//! The audio vocabulary of release titles: codecs, bitrates, VBR presets, bit
+//! depth, sample rate, source media, revisions — and the scanner that reads
+//! them from one *tag group* (a bracket, a comma tail, a scene segment run).
+//!
+//! The parser only hands this scanner text it has already judged to be tags,
+//! never the artist or album name: that is how "Brain Ape", "Mp3 Killer" or
+//! an album called "320 Days" stay names. Inside a tag group every match is
+//! still whole-word (`\b`), so "Flack" is not FLAC.
+
+use std::fmt;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+/// The audio codec a release is encoded with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+pub enum Codec {
+    Flac,
+    Alac,
+    Ape,
+    WavPack,
+    Wav,
+    Mp3,
+    Aac,
+    Vorbis,
+    Opus,
+    Wma,
+    #[default]
+    Unknown,
+}
+
+impl Codec {
+    pub fn is_lossless(self) -> bool {
+        matches!(
+            self,
+            Codec::Flac | Codec::Alac | Codec::Ape | Codec::WavPack | Codec::Wav
+        )
+    }
+
+    pub fn is_lossy(self) -> bool {
+        matches!(
+            self,
+            Codec::Mp3 | Codec::Aac | Codec::Vorbis | Codec::Opus | Codec::Wma
+        )
+    }
+
+    /// The name used in labels, reports and the corpus.
+    pub fn name(self) -> &'static str {
+        match self {
+            Codec::Flac => "FLAC",
+            Codec::Alac => "ALAC",
+            Codec::Ape => "APE",
+            Codec::WavPack => "WavPack",
+            Codec::Wav => "WAV",
+            Codec::Mp3 => "MP3",
+            Codec::Aac => "AAC",
+            Codec::Vorbis => "Vorbis",
+            Codec::Opus => "Opus",
+            Codec::Wma => "WMA",
+            Codec::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for Codec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where the audio was taken from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Source {
+    Cd,
+    Web,
+    Vinyl,
+    Sacd,
+    Dvd,
+    BluRay,
+    Cassette,
+}
+
+impl Source {
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Cd => "CD",
+            Source::Web => "WEB",
+            Source::Vinyl => "Vinyl",
+            Source::Sacd => "SACD",
+            Source::Dvd => "DVD",
+            Source::BluRay => "Blu-ray",
+            Source::Cassette => "Cassette",
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A re-release of the same release by its group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Revision {
+    Proper,
+    Repack,
+    Rerip,
+}
+
+impl Revision {
+    pub fn name(self) -> &'static str {
+        match self {
+            Revision::Proper => "PROPER",
+            Revision::Repack => "REPACK",
+            Revision::Rerip => "RERIP",
+        }
+    }
+}
+
+impl fmt::Display for Revision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A LAME VBR preset, `V0` (best) to `V9`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct VbrPreset(pub u8);
+
+impl VbrPreset {
+    /// The typical average bitrate of the preset (LAME documentation), used to
+    /// order lossy releases and to estimate their size.
+    pub fn typical_kbps(self) -> u32 {
+        match self.0 {
+            0 => 245,
+            1 => 225,
+            2 => 190,
+            3 => 175,
+            4 => 165,
+            5 => 130,
+            6 => 115,
+            7 => 100,
+            8 => 85,
+            _ => 65,
+        }
+    }
+}
+
+impl fmt::Display for VbrPreset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "V{}", self.0)
+    }
+}
+
+/// Everything read from the tag groups of one title.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct AudioTags {
+    pub codec: Option<Codec>,
+    pub bitrate_kbps: Option<u32>,
+    pub vbr_preset: Option<VbrPreset>,
+    pub vorbis_quality: Option<u8>,
+    pub bit_depth: Option<u8>,
+    pub sample_rate_hz: Option<u32>,
+    pub source: Option<Source>,
+    pub revision: Option<Revision>,
+    pub year: Option<u16>,
+    pub year_range: bool,
+    pub lossless_word: bool,
+    pub vbr_word: bool,
+    /// Something tag-like was seen (used to classify bracket groups).
+    pub any: bool,
+}
+
+fn re(pattern: &str) -> Regex {
+    // The patterns are literals of this file, covered by the unit tests.
+    Regex::new(pattern).unwrap_or_else(|e| panic!("bad built-in pattern {pattern}: {e}"))
+}
+
+const RATES: &str = r"44[.,]1|44|48|88[.,]2|88|96|176[.,]4|176|192|352[.,]8|352|384";
+
+static DEPTH_RATE: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(
+        r"\b(16|24|32)\s*-?\s*(?:bits?)?\s*[-/x]\s*({RATES})\s*(?:k?hz)?\b"
+    ))
+});
+static DEPTH: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b(?:(16|24|32)\s*-?\s*bits?|flac(16|24)|tr(16|24))\b"));
+static RATE: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"\b({RATES})\s*-?\s*k?hz\b")));
+static HIRES: LazyLock<Regex> = LazyLock::new(|| re(r"\bhi[\s-]?res\b"));
+static YEAR_RANGE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b(?:19|20)\d\d\s*[-–—]\s*(?:(?:19|20)\d\d|\d\d)\b"));
+static YEAR: LazyLock<Regex> = LazyLock::new(|| re(r"\b((?:19|20)\d\d)\b"));
+static KBPS: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"\b(?:cbr\s*-?\s*(\d{2,3})|(\d{2,3})\s*(?:kbps|kbit/s|kbits?|kb/s|kb|k))\b")
+});
+static VBR_PRESET: LazyLock<Regex> = LazyLock::new(|| re(r"\b(?:v([0-9])|(apx)|(aps))\b"));
+static VBR: LazyLock<Regex> = LazyLock::new(|| re(r"\bvbr\b"));
+static VORBIS_Q: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b(?:-\s*)?q\s*-?\s*(\d{1,2})(?:[.,]\d)?\b"));
+static CODEC: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(flac(?:16|24)?|alac|apple lossless|ape|monkey'?s audio|wavpack|wv|wav|mp3|lame|aac|he-aac|m4a|ogg|vorbis|opus|wma)\b",
+    )
+});
+static BARE_BITRATE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b(32|48|64|80|96|112|128|160|192|224|256|320)\b(\s*[%\p{L}]+)?"));
+static SOURCE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(\d+\s*x?\s*cd|cd\d?|cdda|cdr|cdm|cds|cd-?rip|web|web-?dl|webrip|bandcamp|qobuz|tidal|deezer|itunes|amazon|beatport|hdtracks|7digital|vinyl|vinylrip|lp|vls|sacd|sacd-?r|sacd-?iso|dsd\d*|dvd|dvda|dvd-?a|dvd-?audio|blu-?ray|bd|bd-?a|cassette|tape)\b",
+    )
+});
+static REVISION: LazyLock<Regex> = LazyLock::new(|| re(r"\b(proper|repack|re-?rip)\b"));
+static LOSSLESS: LazyLock<Regex> = LazyLock::new(|| re(r"\blossless\b"));
+static PACKAGING: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b(tracks|image|cue|log|scans|covers|artwork|lossy|official)\b"));
+
+fn rate_hz(text: &str) -> Option<u32> {
+    Some(match text.replace(',', ".").as_str() {
+        "44.1" | "44" => 44_100,
+        "48" => 48_000,
+        "88.2" | "88" => 88_200,
+        "96" => 96_000,
+        "176.4" | "176" => 176_400,
+        "192" => 192_000,
+        "352.8" | "352" => 352_800,
+        "384" => 384_000,
+        _ => return None,
+    })
+}
+
+fn codec_of(word: &str) -> Codec {
+    match word {
+        w if w.starts_with("flac") => Codec::Flac,
+        "alac" | "apple lossless" => Codec::Alac,
+        "ape" => Codec::Ape,
+        w if w.starts_with("monkey") => Codec::Ape,
+        "wavpack" | "wv" => Codec::WavPack,
+        "wav" => Codec::Wav,
+        "mp3" | "lame" => Codec::Mp3,
+        "aac" | "he-aac" | "m4a" => Codec::Aac,
+        "ogg" | "vorbis" => Codec::Vorbis,
+        "opus" => Codec::Opus,
+        "wma" => Codec::Wma,
+        _ => Codec::Unknown,
+    }
+}
+
+fn source_of(word: &str) -> Option<Source> {
+    let w = word.replace([' ', '-'], "");
+    Some(match w.as_str() {
+        "web" | "webdl" | "webrip" | "bandcamp" | "qobuz" | "tidal" | "deezer" | "itunes"
+        | "amazon" | "beatport" | "hdtracks" | "7digital" => Source::Web,
+        "vinyl" | "vinylrip" | "lp" | "vls" => Source::Vinyl,
+        "dvd" | "dvda" | "dvdaudio" => Source::Dvd,
+        "bluray" | "bd" | "bda" => Source::BluRay,
+        "cassette" | "tape" => Source::Cassette,
+        w if w.starts_with("sacd") || w.starts_with("dsd") => Source::Sacd,
+        w if w.contains("cd") => Source::Cd,
+        _ => return None,
+    })
+}
+
+/// Blanks the bytes of every match so later patterns do not see them again
+/// (the 192 of "24-192" is not a bitrate).
+fn blank(text: &mut String, re: &Regex) {
+    let ranges: Vec<(usize, usize)> = re.find_iter(text).map(|m| (m.start(), m.end())).collect();
+    if ranges.is_empty() {
+        return;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (s, e) in ranges {
+        out.push_str(&text[last..s]);
+        out.push_str(&" ".repeat(e - s));
+        last = e;
+    }
+    out.push_str(&text[last..]);
+    *text = out;
+}
+
+impl AudioTags {
+    /// Reads one tag group. The first value found wins over later groups, as
+    /// titles put the main format first ("FLAC + MP3 320" is a FLAC release
+    /// with extras).
+    pub(crate) fn scan(&mut self, group: &str) {
+        let mut t = group.to_lowercase();
+
+        if let Some(c) = DEPTH_RATE.captures(&t) {
+            self.any = true;
+            self.bit_depth = self.bit_depth.or_else(|| c[1].parse().ok());
+            self.sample_rate_hz = self.sample_rate_hz.or_else(|| rate_hz(&c[2]));
+        }
+        blank(&mut t, &DEPTH_RATE);
+        if let Some(c) = DEPTH.captures(&t) {
+            self.any = true;
+            let d = c.get(1).or(c.get(2)).or(c.get(3)).map(|m| m.as_str());
+            self.bit_depth = self.bit_depth.or_else(|| d.and_then(|d| d.parse().ok()));
+        }
+        if let Some(c) = RATE.captures(&t) {
+            self.any = true;
+            self.sample_rate_hz = self.sample_rate_hz.or_else(|| rate_hz(&c[1]));
+        }
+        blank(&mut t, &RATE);
+        if HIRES.is_match(&t) {
+            self.any = true;
+            // "Hi-Res" is the stores' word for 24-bit; the bit depth is the
+            // fact tiers use, so record it.
+            self.bit_depth = self.bit_depth.or(Some(24));
+        }
+        if YEAR_RANGE.is_match(&t) {
+            self.any = true;
+            self.year_range = true;
+        }
+        blank(&mut t, &YEAR_RANGE);
+        if let Some(c) = YEAR.captures(&t) {
+            self.any = true;
+            self.year = self.year.or_else(|| c[1].parse().ok());
+        }
+        blank(&mut t, &YEAR);
+
+        let mut codec_here = None;
+        let mut weak_m4a = false;
+        for m in CODEC.find_iter(&t) {
+            self.any = true;
+            if m.as_str() == "m4a" {
+                weak_m4a = true; // a container: AAC unless ALAC is named
+            } else if codec_here.is_none() {
+                codec_here = Some(codec_of(m.as_str()));
+            }
+        }
+        if codec_here.is_none() && weak_m4a {
+            codec_here = Some(Codec::Aac);
+        }
+        if self.codec.is_none() {
+            self.codec = codec_here;
+        }
+
+        if let Some(c) = KBPS.captures(&t) {
+            self.any = true;
+            let n = c
+                .get(1)
+                .or(c.get(2))
+                .and_then(|m| m.as_str().parse::<u32>().ok());
+            if let Some(n) = n.filter(|n| (8..=512).contains(n)) {
+                self.bitrate_kbps = self.bitrate_kbps.or(Some(n));
+            }
+        }
+        blank(&mut t, &KBPS);
+        if let Some(c) = VBR_PRESET.captures(&t) {
+            self.any = true;
+            let preset = match (c.get(1), c.get(2)) {
+                (Some(n), _) => n.as_str().parse().ok().map(VbrPreset),
+                (None, Some(_)) => Some(VbrPreset(0)), // --alt-preset extreme ≈ V0
+                (None, None) => Some(VbrPreset(2)),    // --alt-preset standard = V2
+            };
+            self.vbr_preset = self.vbr_preset.or(preset);
+        }
+        blank(&mut t, &VBR_PRESET);
+        if VBR.is_match(&t) {
+            self.any = true;
+            self.vbr_word = true;
+        }
+        if matches!(codec_here, Some(Codec::Vorbis))
+            && let Some(c) = VORBIS_Q.captures(&t)
+            && let Ok(q) = c[1].parse::<u8>()
+            && q <= 10
+        {
+            self.vorbis_quality = self.vorbis_quality.or(Some(q));
+        }
+
+        // A bare standard bitrate ("MP3 320", "AAC 256", "Opus 160") counts
+        // only next to a lossy codec in the same group and when it is not
+        // counting something ("128 tracks", "96 kHz", "100%").
+        if self.bitrate_kbps.is_none() && codec_here.is_some_and(Codec::is_lossy) {
+            for c in BARE_BITRATE.captures_iter(&t) {
+                let counting = c.get(2).is_some_and(|w| {
+                    let w = w.as_str().trim();
+                    w.starts_with('%')
+                        || matches!(
+                            w,
+                            "tracks"
+                                | "track"
+                                | "songs"
+                                | "albums"
+                                | "album"
+                                | "discs"
+                                | "disc"
+                                | "cds"
+                                | "hz"
+                                | "khz"
+                                | "bit"
+                                | "bits"
+                                | "th"
+                                | "mb"
+                                | "gb"
+                                | "min"
+                                | "minutes"
+                                | "pcs"
+                                | "pages"
+                        )
+                });
+                if !counting {
+                    self.bitrate_kbps = c[1].parse().ok();
+                    break;
+                }
+            }
+        }
+
+        if let Some(m) = SOURCE.find(&t) {
+            self.any = true;
+            self.source = self.source.or_else(|| source_of(m.as_str()));
+        }
+        if let Some(m) = REVISION.find(&t) {
+            self.any = true;
+            let r = match m.as_str() {
+                "proper" => Revision::Proper,
+                "repack" => Revision::Repack,
+                _ => Revision::Rerip,
+            };
+            self.revision = self.revision.or(Some(r));
+        }
+        if LOSSLESS.is_match(&t) {
+            self.any = true;
+            self.lossless_word = true;
+        }
+        if PACKAGING.is_match(&t) {
+            self.any = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(s: &str) -> AudioTags {
+        let mut a = AudioTags::default();
+        a.scan(s);
+        a
+    }
+
+    #[test]
+    fn depth_and_rate_forms() {
+        for (s, d, r) in [
+            ("FLAC 24-96", 24, 96_000),
+            ("24/192", 24, 192_000),
+            ("24bit/96kHz", 24, 96_000),
+            ("24 bit 44.1 kHz", 24, 44_100),
+            ("16-44", 16, 44_100),
+            ("24-88.2", 24, 88_200),
+        ] {
+            let a = scan(s);
+            assert_eq!((a.bit_depth, a.sample_rate_hz), (Some(d), Some(r)), "{s}");
+            assert_eq!(a.bitrate_kbps, None, "{s}");
+        }
+        assert_eq!(scan("Hi-Res").bit_depth, Some(24));
+        assert_eq!(scan("FLAC24").bit_depth, Some(24));
+    }
+
+    #[test]
+    fn bitrates_need_context() {
+        assert_eq!(scan("MP3, 320 kbps").bitrate_kbps, Some(320));
+        assert_eq!(scan("MP3 320").bitrate_kbps, Some(320));
+        assert_eq!(scan("CBR 320").bitrate_kbps, Some(320));
+        assert_eq!(scan("320kbps").bitrate_kbps, Some(320));
+        assert_eq!(scan("Live at 320 Club").bitrate_kbps, None);
+        assert_eq!(scan("MP3 2019").bitrate_kbps, None);
+        assert_eq!(scan("MP3 128 tracks").bitrate_kbps, None);
+        assert_eq!(scan("OGG q8").vorbis_quality, Some(8));
+        assert_eq!(scan("Opus 160").bitrate_kbps, Some(160));
+        assert_eq!(scan("VBR V0").vbr_preset, Some(VbrPreset(0)));
+        assert_eq!(scan("APS").vbr_preset, Some(VbrPreset(2)));
+    }
+
+    #[test]
+    fn whole_words_only() {
+        assert_eq!(scan("Flack").codec, None);
+        assert_eq!(scan("Apes").codec, None);
+        assert_eq!(scan("CAT320").bitrate_kbps, None);
+        assert_eq!(scan("M4A ALAC").codec, Some(Codec::Alac));
+        assert_eq!(scan("M4A").codec, Some(Codec::Aac));
+    }
+}
