@@ -22,6 +22,7 @@ use crate::indexer::TorznabIndexers;
 use crate::magnet::LinkResolver;
 use crate::metadata::{MusicBrainzClient, PersistingMetadata};
 use crate::proto::v1::music_aggregator_service_server::MusicAggregatorServiceServer;
+use crate::release::RankingSelector;
 use crate::store::Store;
 use crate::torrent_client::Qbittorrent;
 use crate::workflow::Workflows;
@@ -155,6 +156,7 @@ pub fn providers_from_config(config: &Config, store: Arc<dyn Store>) -> anyhow::
             store,
             config.musicbrainz.cache_ttl.duration(),
         )),
+        selector: Arc::new(RankingSelector::from_config(config).context("[release]")?),
         resolver: Arc::new(
             LinkResolver::new(std::time::Duration::from_secs(60)).context("download links")?,
         ),

@@ -159,10 +159,7 @@ pub fn final_response(event: &Event, replayed: bool) -> pb::MonitorAlbumResponse
         rejected_candidates: outcome
             .rejected
             .iter()
-            .map(|c| pb::Candidate {
-                release: Some(release(c)),
-                rejection_reasons: c.rejections.clone(),
-            })
+            .map(|c| candidate(c, false))
             .collect(),
         created_at: Some(timestamp(event.created_at)),
         replayed,
@@ -211,6 +208,19 @@ fn track(t: &Track) -> pb::Track {
         number: t.number.clone(),
         title: t.title.clone(),
         length_ms: t.length_ms.and_then(|l| i64::try_from(l).ok()).unwrap_or(0),
+    }
+}
+
+pub fn candidate(c: &CandidateSummary, accepted: bool) -> pb::Candidate {
+    pb::Candidate {
+        release: Some(release(c)),
+        rejection_reasons: c.rejections.clone(),
+        accepted,
+        details_json: if c.details.is_null() {
+            String::new()
+        } else {
+            c.details.to_string()
+        },
     }
 }
 

@@ -226,6 +226,24 @@ impl MusicAggregatorService for Api {
         }))
     }
 
+    async fn list_candidates(
+        &self,
+        request: Request<pb::ListCandidatesRequest>,
+    ) -> Result<Response<pb::ListCandidatesResponse>, Status> {
+        let run_id = parse_run_id(&request.get_ref().run_id)?;
+        let store = &self.workflows.store;
+        if store.run(run_id).await?.is_none() {
+            return Err(Status::not_found(format!("no run with id {run_id}")));
+        }
+        let candidates = store.candidates(run_id).await?;
+        Ok(Response::new(pb::ListCandidatesResponse {
+            candidates: candidates
+                .iter()
+                .map(|c| convert::candidate(&c.candidate, c.accepted))
+                .collect(),
+        }))
+    }
+
     async fn get_album(
         &self,
         request: Request<pb::GetAlbumRequest>,

@@ -104,6 +104,35 @@ enum Command {
         #[command(flatten)]
         server: ServerArg,
     },
+    /// Parse a release title (or one per line with --stdin) and print the
+    /// fields and quality evidence as JSON.
+    Parse {
+        /// The title; omit with --stdin.
+        title: Option<String>,
+        /// Read one title per line from standard input, one JSON object per line.
+        #[arg(long)]
+        stdin: bool,
+        /// The Torznab category of the release (3040 lossless, 3010 MP3, …).
+        #[arg(long)]
+        category: Option<u32>,
+        /// The release's size in bytes.
+        #[arg(long)]
+        size: Option<u64>,
+        /// The album's duration in seconds.
+        #[arg(long)]
+        duration_secs: Option<u64>,
+        /// The album's track count (duration estimated from it when unknown).
+        #[arg(long)]
+        tracks: Option<u32>,
+    },
+    /// Every release a run evaluated, with its verdict and reasons.
+    Candidates {
+        run_id: String,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        server: ServerArg,
+    },
     /// Check or query the indexers configured in `[[indexers]]`.
     Indexers {
         #[command(subcommand)]
@@ -278,6 +307,41 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Client {
             command: ClientCommand::Test,
         } => client_test(cli.config).await,
+        Command::Parse {
+            title,
+            stdin,
+            category,
+            size,
+            duration_secs,
+            tracks,
+        } => {
+            let report =
+                |t: &str| crate::release::parse_report(t, category, size, duration_secs, tracks);
+            match (title, stdin) {
+                (Some(title), false) => println!("{}", report(&title)),
+                (None, true) => {
+                    use std::io::BufRead;
+                    for line in std::io::stdin().lock().lines() {
+                        let line = line.map_err(|e| CliError::Other(e.into()))?;
+                        if !line.trim().is_empty() {
+                            println!("{}", report(line.trim()));
+                        }
+                    }
+                }
+                _ => {
+                    return Err(CliError::Usage("give a TITLE or --stdin (not both)".into()));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Candidates {
+            run_id,
+            json,
+            server,
+        } => {
+            let client = connect(&server.server).await?;
+            output::candidates(client, run_id, json).await
+        }
         Command::Indexers { command } => {
             let config = Config::load(cli.config.as_deref())?;
             if config.indexers.is_empty() {

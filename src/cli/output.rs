@@ -382,3 +382,47 @@ pub(super) async fn indexers_search(
     eprintln!("{}", report.summary());
     Ok(ExitCode::SUCCESS)
 }
+
+pub(super) async fn candidates(
+    mut client: Client,
+    run_id: String,
+    json: bool,
+) -> Result<ExitCode, CliError> {
+    let candidates = client
+        .list_candidates(pb::ListCandidatesRequest { run_id })
+        .await?
+        .into_inner()
+        .candidates;
+    for c in &candidates {
+        let r = c.release.clone().unwrap_or_default();
+        if json {
+            let details: Value = serde_json::from_str(&c.details_json).unwrap_or(Value::Null);
+            println!(
+                "{}",
+                json!({
+                    "accepted": c.accepted,
+                    "release": release_json(&r),
+                    "rejection_reasons": c.rejection_reasons,
+                    "details": details,
+                })
+            );
+        } else if c.accepted {
+            println!(
+                "✔ {:>6.1}  {} [{}] ({}, {} seeders)",
+                r.score, r.title, r.quality, r.indexer, r.seeders
+            );
+        } else {
+            println!(
+                "✘         {} [{}] ({}): {}",
+                r.title,
+                r.quality,
+                r.indexer,
+                c.rejection_reasons.join("; ")
+            );
+        }
+    }
+    if candidates.is_empty() && !json {
+        println!("no candidates (the run did not get to evaluating releases)");
+    }
+    Ok(ExitCode::SUCCESS)
+}

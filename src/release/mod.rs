@@ -31,7 +31,7 @@ pub use evidence::{
 };
 pub use matching::{album_matches, artist_matches, check_album};
 pub use rank::{DEFAULT_INDEXER_PRIORITY, ScoreParts, compare, seeder_bucket, size_closeness};
-pub use report::parse_report;
+pub use report::{details_json, parse_report};
 pub use rules::{Blocklist, Rejection, TermError, TermFilter, human_size, release_info_hash};
 pub use selector::{Evaluation, RankingSelector};
 pub use text::{loose_key, match_key, normalize};
@@ -56,6 +56,18 @@ pub struct Candidate {
     pub score: f64,
     /// Empty for an accepted candidate.
     pub rejections: Vec<String>,
+    /// The evaluation behind the verdict: parsed fields, quality evidence,
+    /// score parts (JSON, stored with the run; `Null` when not known).
+    pub details: serde_json::Value,
+}
+
+/// What the selector must know about the album beyond the search results.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    /// Info hashes already grabbed for this album (pending or added).
+    pub grabbed: std::collections::HashSet<String>,
+    /// Releases not to grab again (their download failed).
+    pub blocklist: Blocklist,
 }
 
 impl Candidate {
@@ -70,6 +82,7 @@ impl Candidate {
             quality: self.quality.clone(),
             score: self.score,
             rejections: self.rejections.clone(),
+            details: self.details.clone(),
         }
     }
 }
@@ -87,6 +100,8 @@ pub struct CandidateSummary {
     pub score: f64,
     #[serde(default)]
     pub rejections: Vec<String>,
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub details: serde_json::Value,
 }
 
 /// The result of evaluating every release of a search.
@@ -99,7 +114,13 @@ pub struct Selection {
 
 #[async_trait]
 pub trait ReleaseSelector: Send + Sync + 'static {
-    async fn select(&self, album: &Album, quality: Quality, releases: Vec<Release>) -> Selection;
+    async fn select(
+        &self,
+        album: &Album,
+        quality: Quality,
+        releases: Vec<Release>,
+        history: &History,
+    ) -> Selection;
 }
 
 /// The stand-in until release ranking exists: rejects every release with that
@@ -109,7 +130,13 @@ pub struct NoRanking;
 
 #[async_trait]
 impl ReleaseSelector for NoRanking {
-    async fn select(&self, _album: &Album, _quality: Quality, releases: Vec<Release>) -> Selection {
+    async fn select(
+        &self,
+        _album: &Album,
+        _quality: Quality,
+        releases: Vec<Release>,
+        _history: &History,
+    ) -> Selection {
         Selection {
             accepted: Vec::new(),
             rejected: releases
@@ -119,6 +146,7 @@ impl ReleaseSelector for NoRanking {
                     quality: String::new(),
                     score: 0.0,
                     rejections: vec!["release ranking is not available yet".into()],
+                    details: serde_json::Value::Null,
                 })
                 .collect(),
         }

@@ -41,7 +41,7 @@ pub fn size_closeness(size_bytes: Option<u64>, expected_bytes: Option<u64>) -> u
 }
 
 /// The inputs of the score, kept so a report can show each part.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct ScoreParts {
     pub tier_rank: u32,
     pub seeder_bucket: u32,

@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::evidence::infer_quality;
+use super::evidence::{QualityGuess, infer_quality};
 use super::tier::{narrowest_tier, quality_label};
+use super::title::ParsedTitle;
 use super::title::parse_title;
 
 /// A typical track (4 minutes): only used when `duration_secs` is missing
@@ -26,8 +27,18 @@ pub fn parse_report(
     let secs = duration_secs.or_else(|| tracks.map(|n| u64::from(n) * ESTIMATED_SECS_PER_TRACK));
     let categories: Vec<u32> = category.into_iter().collect();
     let guess = infer_quality(&p, &categories, size, secs.map(Duration::from_secs));
+    let mut report = json!({ "title": title });
+    if let (Value::Object(out), Value::Object(details)) = (&mut report, details_json(&p, &guess)) {
+        out.extend(details);
+        out.insert("duration_estimated_from_tracks".into(), json!(estimated));
+    }
+    report
+}
+
+/// The parsed fields (null where unknown) and the quality evidence: what
+/// `musicagg parse` prints and what each candidate of a run stores.
+pub fn details_json(p: &ParsedTitle, guess: &QualityGuess) -> Value {
     json!({
-        "title": title,
         "codec": (p.codec != super::Codec::Unknown).then(|| p.codec.name()),
         "bitrate_kbps": p.bitrate_kbps,
         "vbr_preset": p.vbr_preset.map(|v| v.to_string()),
@@ -44,13 +55,12 @@ pub fn parse_report(
         "revision": p.revision.map(|r| r.name()),
         "lossless_word": p.lossless_word,
         "various_artists": p.various_artists,
-        "quality": Some(quality_label(&guess)).filter(|l| !l.is_empty()),
+        "quality": Some(quality_label(guess)).filter(|l| !l.is_empty()),
         "lossless": guess.lossless,
         "average_kbps": guess.average_kbps,
-        "duration_estimated_from_tracks": estimated,
         "decided_by": guess.decided_by.to_string(),
         "conflicts": guess.conflicts,
-        "quality_tier": narrowest_tier(&guess).map(|q| q.as_str()),
+        "quality_tier": narrowest_tier(guess).map(|q| q.as_str()),
     })
 }
 

@@ -10,10 +10,11 @@ use async_trait::async_trait;
 use super::evidence::{QualityGuess, album_duration, infer_quality};
 use super::matching::check_album;
 use super::rank::{DEFAULT_INDEXER_PRIORITY, ScoreParts, compare, seeder_bucket, size_closeness};
+use super::report::details_json;
 use super::rules::{Blocklist, Rejection, TermError, TermFilter, release_info_hash};
 use super::tier::{expected_size, quality_label, tier_rank};
 use super::title::{ParsedTitle, parse_title};
-use super::{Candidate, ReleaseSelector, Selection};
+use super::{Candidate, History, ReleaseSelector, Selection};
 use crate::config::{Config, ReleaseConfig};
 use crate::indexer::Release;
 use crate::metadata::Album;
@@ -106,13 +107,29 @@ impl RankingSelector {
         album: &Album,
         quality: Quality,
         releases: Vec<Release>,
+        history: &History,
     ) -> Vec<Evaluation> {
         let duration = album_duration(album);
-        let empty = HashSet::new();
-        let grabbed = self.grabbed.get(&album.id).unwrap_or(&empty);
+        let mut grabbed: HashSet<String> = history
+            .grabbed
+            .iter()
+            .map(|h| h.to_ascii_lowercase())
+            .collect();
+        if let Some(known) = self.grabbed.get(&album.id) {
+            grabbed.extend(known.iter().cloned());
+        }
         releases
             .into_iter()
-            .map(|release| self.evaluate_one(album, quality, duration, grabbed, release))
+            .map(|release| {
+                self.evaluate_one(
+                    album,
+                    quality,
+                    duration,
+                    &grabbed,
+                    &history.blocklist,
+                    release,
+                )
+            })
             .collect()
     }
 
@@ -122,6 +139,7 @@ impl RankingSelector {
         quality: Quality,
         duration: Option<std::time::Duration>,
         grabbed: &HashSet<String>,
+        blocklist: &Blocklist,
         release: Release,
     ) -> Evaluation {
         let parsed = parse_title(&release.title);
@@ -136,10 +154,11 @@ impl RankingSelector {
                 tier: quality,
             });
         }
-        let minimum = self
-            .min_seeders
-            .get(&release.indexer)
-            .copied()
+        // The indexer's own setting travels with its releases; the
+        // selector's map is for callers without a configuration.
+        let minimum = release
+            .minimum_seeders
+            .or_else(|| self.min_seeders.get(&release.indexer).copied())
             .unwrap_or(self.default_min_seeders);
         if let Some(seeders) = release.seeders
             && seeders < minimum
@@ -161,6 +180,11 @@ impl RankingSelector {
         }
         reasons.extend(self.terms.check(&release.title));
         reasons.extend(self.blocklist.check(&release));
+        if let Some(blocked) = blocklist.check(&release)
+            && !reasons.contains(&blocked)
+        {
+            reasons.push(blocked);
+        }
         if let Some(hash) = release_info_hash(&release)
             && grabbed.contains(&hash)
         {
@@ -173,15 +197,19 @@ impl RankingSelector {
                 .or_else(|| tier_rank(&guess, Quality::Any))
                 .unwrap_or(100),
             seeder_bucket: seeder_bucket(release.seeders),
-            indexer_priority: self
-                .priorities
-                .get(&release.indexer)
-                .copied()
+            indexer_priority: release
+                .indexer_priority
+                .or_else(|| self.priorities.get(&release.indexer).copied())
                 .unwrap_or(DEFAULT_INDEXER_PRIORITY),
             size_closeness: size_closeness(release.size_bytes, expected.map(|(_, t, _)| t)),
             freeleech: release.download_volume_factor == Some(0.0),
         };
+        let mut details = details_json(&parsed, &guess);
+        if let serde_json::Value::Object(map) = &mut details {
+            map.insert("score_parts".into(), serde_json::json!(parts));
+        }
         let candidate = Candidate {
+            details,
             release,
             quality: label,
             // rejected candidates score 0: the number ranks, it does not judge
@@ -202,9 +230,15 @@ impl RankingSelector {
     }
 
     /// The synchronous core of [`ReleaseSelector::select`].
-    pub fn select_now(&self, album: &Album, quality: Quality, releases: Vec<Release>) -> Selection {
+    pub fn select_now(
+        &self,
+        album: &Album,
+        quality: Quality,
+        releases: Vec<Release>,
+        history: &History,
+    ) -> Selection {
         let mut selection = Selection::default();
-        for e in self.evaluate(album, quality, releases) {
+        for e in self.evaluate(album, quality, releases, history) {
             if e.reasons.is_empty() {
                 selection.accepted.push(e.candidate);
             } else {
@@ -219,8 +253,14 @@ impl RankingSelector {
 
 #[async_trait]
 impl ReleaseSelector for RankingSelector {
-    async fn select(&self, album: &Album, quality: Quality, releases: Vec<Release>) -> Selection {
-        self.select_now(album, quality, releases)
+    async fn select(
+        &self,
+        album: &Album,
+        quality: Quality,
+        releases: Vec<Release>,
+        history: &History,
+    ) -> Selection {
+        self.select_now(album, quality, releases, history)
     }
 }
 
@@ -269,7 +309,7 @@ mod tests {
     }
 
     fn reasons(s: &RankingSelector, quality: Quality, r: Release) -> Vec<Rejection> {
-        s.evaluate(&album(), quality, vec![r])
+        s.evaluate(&album(), quality, vec![r], &History::default())
             .pop()
             .map(|e| e.reasons)
             .unwrap_or_default()
@@ -432,7 +472,7 @@ mod tests {
             rel("few", "Artist - Album [FLAC] [Vinyl]", 30, "jackett"),
             rel("alac", "Artist - Album [ALAC]", 5000, "best"),
         ];
-        let sel = s.select_now(&album(), Quality::Lossless, releases);
+        let sel = s.select_now(&album(), Quality::Lossless, releases, &History::default());
         let order: Vec<&str> = sel
             .accepted
             .iter()
@@ -461,7 +501,12 @@ mod tests {
             rel("b", "Artist - Album [FLAC] (b)", 280_000_000, false),
             rel("a", "Artist - Album [FLAC] (a)", 280_000_000, false),
         ];
-        let forward = s.select_now(&album(), Quality::Lossless, releases.clone());
+        let forward = s.select_now(
+            &album(),
+            Quality::Lossless,
+            releases.clone(),
+            &History::default(),
+        );
         let order: Vec<&str> = forward
             .accepted
             .iter()
@@ -470,7 +515,7 @@ mod tests {
         assert_eq!(order, ["close-free", "close", "a", "b", "far"]);
         let mut reversed = releases;
         reversed.reverse();
-        let backward = s.select_now(&album(), Quality::Lossless, reversed);
+        let backward = s.select_now(&album(), Quality::Lossless, reversed, &History::default());
         assert_eq!(forward, backward);
     }
 
@@ -494,6 +539,7 @@ mod tests {
                 rel("flac", "Artist - Album [FLAC]"),
                 rel("320", "Artist - Album [MP3 320]"),
             ],
+            &History::default(),
         );
         let order: Vec<&str> = sel
             .accepted
@@ -513,7 +559,7 @@ mod tests {
             size_bytes: None,
             ..good()
         };
-        let sel = s.select_now(&album(), Quality::Lossless, vec![bad]);
+        let sel = s.select_now(&album(), Quality::Lossless, vec![bad], &History::default());
         assert!(sel.accepted.is_empty());
         let c = &sel.rejected[0];
         assert_eq!(c.rejections.len(), 4, "{:?}", c.rejections);

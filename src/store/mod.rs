@@ -191,6 +191,26 @@ pub trait Store: Send + Sync + 'static {
     /// Downloads left `pending` (the process stopped between the row and the
     /// torrent client's answer).
     async fn pending_downloads(&self) -> Result<Vec<DownloadRecord>, StoreError>;
+
+    /// Every download of an album, any quality and status, oldest first.
+    async fn album_downloads(&self, album_id: &AlbumId) -> Result<Vec<DownloadRecord>, StoreError>;
+
+    /// Stores a run's evaluated candidates (replacing any stored before).
+    async fn save_candidates(
+        &self,
+        run_id: RunId,
+        candidates: &[StoredCandidate],
+    ) -> Result<(), StoreError>;
+
+    /// A run's candidates in their stored order.
+    async fn candidates(&self, run_id: RunId) -> Result<Vec<StoredCandidate>, StoreError>;
+}
+
+/// One evaluated release of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredCandidate {
+    pub accepted: bool,
+    pub candidate: crate::release::CandidateSummary,
 }
 
 /// Opens the database named by `url` and applies its migrations:

@@ -165,3 +165,20 @@ where
 {
     rows.into_iter().map(T::try_from).collect()
 }
+
+#[derive(sqlx::FromRow)]
+pub(super) struct CandidateRow {
+    accepted: bool,
+    evaluation: Json<serde_json::Value>,
+}
+
+impl TryFrom<CandidateRow> for super::StoredCandidate {
+    type Error = StoreError;
+    fn try_from(r: CandidateRow) -> Result<Self, StoreError> {
+        Ok(super::StoredCandidate {
+            accepted: r.accepted,
+            candidate: serde_json::from_value(r.evaluation.0)
+                .map_err(|e| StoreError::corrupt("candidates", e))?,
+        })
+    }
+}

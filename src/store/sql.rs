@@ -378,6 +378,68 @@ macro_rules! impl_sql_store {
                 row.map(TryInto::try_into).transpose()
             }
 
+            async fn album_downloads(
+                &self,
+                album_id: &$crate::model::AlbumId,
+            ) -> Result<Vec<$crate::store::DownloadRecord>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::rows::DownloadRow> = sqlx::query_as(
+                    "SELECT d.id, d.album_id, d.quality, d.run_id, d.info_hash, t.magnet_uri, \
+                     t.title, d.client, d.status, d.message, d.created_at, d.updated_at \
+                     FROM downloads d JOIN torrents t ON t.info_hash = d.info_hash \
+                     WHERE d.album_id = $1 ORDER BY d.id",
+                )
+                .bind(album_id.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                $crate::store::rows::convert(rows)
+            }
+
+            async fn save_candidates(
+                &self,
+                run_id: $crate::model::RunId,
+                candidates: &[$crate::store::StoredCandidate],
+            ) -> Result<(), $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM candidates WHERE run_id = $1")
+                    .bind(run_id.0)
+                    .execute(&mut *tx)
+                    .await?;
+                for (position, stored) in candidates.iter().enumerate() {
+                    let evaluation = serde_json::to_value(&stored.candidate)
+                        .map_err(|e| $crate::store::StoreError::corrupt("candidates", e))?;
+                    sqlx::query(
+                        "INSERT INTO candidates \
+                         (run_id, position, accepted, title, indexer, score, evaluation) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(run_id.0)
+                    .bind(i32::try_from(position).unwrap_or(i32::MAX))
+                    .bind(stored.accepted)
+                    .bind(&stored.candidate.title)
+                    .bind(&stored.candidate.indexer)
+                    .bind(stored.candidate.score)
+                    .bind(sqlx::types::Json(evaluation))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn candidates(
+                &self,
+                run_id: $crate::model::RunId,
+            ) -> Result<Vec<$crate::store::StoredCandidate>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::rows::CandidateRow> = sqlx::query_as(
+                    "SELECT accepted, evaluation FROM candidates WHERE run_id = $1 \
+                     ORDER BY position",
+                )
+                .bind(run_id.0)
+                .fetch_all(&self.pool)
+                .await?;
+                $crate::store::rows::convert(rows)
+            }
+
             async fn pending_downloads(
                 &self,
             ) -> Result<Vec<$crate::store::DownloadRecord>, $crate::store::StoreError> {

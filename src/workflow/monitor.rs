@@ -17,8 +17,8 @@ use super::{StopRequest, WorkflowEntry, Workflows};
 use crate::magnet::{ResolvedTorrent, check_contents};
 use crate::metadata::{Album, MetadataError};
 use crate::model::{DownloadStatus, DownloadSummary, Event, Outcome, WorkflowStatus};
-use crate::release::Candidate;
-use crate::store::{NewDownload, StoreError};
+use crate::release::{Candidate, History};
+use crate::store::{NewDownload, StoreError, StoredCandidate};
 use crate::torrent_client::AddRequest;
 
 /// How a run ended, before it is written.
@@ -280,10 +280,25 @@ impl Steps {
         .await?;
         let no_indexers = report.indexers.is_empty();
         let summary = report.summary();
+        let history = self.history(&album).await?;
         let selection = providers
             .selector
-            .select(&album, key.quality, report.releases)
+            .select(&album, key.quality, report.releases, &history)
             .await;
+        let stored: Vec<StoredCandidate> = selection
+            .accepted
+            .iter()
+            .map(|c| (true, c))
+            .chain(selection.rejected.iter().map(|c| (false, c)))
+            .map(|(accepted, c)| StoredCandidate {
+                accepted,
+                candidate: c.summary(),
+            })
+            .collect();
+        self.w
+            .store
+            .save_candidates(self.entry.run_id, &stored)
+            .await?;
         outcome.rejected = selection.rejected.iter().map(Candidate::summary).collect();
         if selection.accepted.is_empty() {
             let message = if no_indexers {
@@ -317,43 +332,76 @@ impl Steps {
             ),
         )
         .await?;
-        self.grab_first_that_works(&album, selection.accepted, outcome)
+        self.grab_first_that_works(&album, selection.accepted, stored, outcome)
             .await
     }
 
-    /// Tries the accepted candidates in rank order (bounded): resolve, write
-    /// the rows, add. A candidate that fails joins the rejected ones with the
-    /// reason.
+    /// What this album went through before: torrents already grabbed (not to
+    /// grab twice) and those whose download failed (blocklisted).
+    async fn history(&self, album: &Album) -> Result<History, StepError> {
+        let mut history = History::default();
+        for download in self.w.store.album_downloads(&album.id).await? {
+            match download.status {
+                DownloadStatus::Pending | DownloadStatus::Added => {
+                    history.grabbed.insert(download.info_hash);
+                }
+                DownloadStatus::Failed => history.blocklist.block_info_hash(&download.info_hash),
+            }
+        }
+        Ok(history)
+    }
+
+    /// Tries the accepted candidates in rank order (bounded): resolve, look
+    /// inside, write the rows, add. A candidate that fails joins the rejected
+    /// ones with the reason, in the outcome and in the stored candidates
+    /// (`stored` starts with the accepted ones, in the same order).
     async fn grab_first_that_works(
         &self,
         album: &Album,
         accepted: Vec<Candidate>,
+        mut stored: Vec<StoredCandidate>,
         mut outcome: Outcome,
     ) -> Result<Ending, StepError> {
         let attempts = self.w.options.max_grab_attempts.max(1);
         let mut last_error = String::new();
-        for mut candidate in accepted.into_iter().take(attempts) {
+        let mut ending = None;
+        for (index, mut candidate) in accepted.into_iter().take(attempts).enumerate() {
             match self.grab(album, &candidate).await? {
                 Ok(download) => {
                     let message =
                         format!("added to {}: {}", download.client, candidate.release.title);
                     outcome.selected = Some(candidate.summary());
                     outcome.download = Some(download);
-                    return Ok(Ending::new(WorkflowStatus::Complete, message, outcome));
+                    ending = Some((WorkflowStatus::Complete, message));
+                    break;
                 }
                 Err(reason) => {
                     tracing::warn!(title = %candidate.release.title, %reason, "grab failed; trying the next release");
                     last_error = reason.clone();
                     candidate.rejections.push(reason);
                     outcome.rejected.push(candidate.summary());
+                    if let Some(slot) = stored.get_mut(index) {
+                        *slot = StoredCandidate {
+                            accepted: false,
+                            candidate: candidate.summary(),
+                        };
+                    }
                 }
             }
         }
-        Ok(Ending::new(
-            WorkflowStatus::Failed,
-            format!("could not add any acceptable release; last error: {last_error}"),
-            outcome,
-        ))
+        if !last_error.is_empty() {
+            self.w
+                .store
+                .save_candidates(self.entry.run_id, &stored)
+                .await?;
+        }
+        let (status, message) = ending.unwrap_or_else(|| {
+            (
+                WorkflowStatus::Failed,
+                format!("could not add any acceptable release; last error: {last_error}"),
+            )
+        });
+        Ok(Ending::new(status, message, outcome))
     }
 
     /// One candidate: `Ok(Err(reason))` means "try the next one"; a store

@@ -11,7 +11,7 @@ use musicagg::indexer::{IndexerError, IndexerOutcome, IndexerService, Release, S
 use musicagg::magnet::{MagnetResolver, ResolveError, ResolvedTorrent};
 use musicagg::metadata::{Album, FetchedAlbum, MetadataError, MetadataProvider, Track};
 use musicagg::model::{AlbumId, Quality};
-use musicagg::release::{Candidate, ReleaseSelector, Selection};
+use musicagg::release::{Candidate, History, ReleaseSelector, Selection};
 use musicagg::torrent_client::{AddRequest, TorrentClient, TorrentClientError};
 use tokio::sync::{Semaphore, watch};
 
@@ -191,7 +191,13 @@ impl IndexerService for Fake {
 /// others with a reason.
 #[async_trait]
 impl ReleaseSelector for Fake {
-    async fn select(&self, _album: &Album, _quality: Quality, releases: Vec<Release>) -> Selection {
+    async fn select(
+        &self,
+        _album: &Album,
+        _quality: Quality,
+        releases: Vec<Release>,
+        history: &History,
+    ) -> Selection {
         self.hold(Step::Select).await;
         let (mut accepted, rejected): (Vec<_>, Vec<_>) = releases
             .into_iter()
@@ -200,9 +206,16 @@ impl ReleaseSelector for Fake {
                 quality: "FLAC".into(),
                 rejections: if release.seeders.unwrap_or(0) < 5 {
                     vec!["fewer than 5 seeders".into()]
+                } else if release
+                    .info_hash
+                    .as_ref()
+                    .is_some_and(|h| history.grabbed.contains(h))
+                {
+                    vec!["already grabbed".into()]
                 } else {
                     vec![]
                 },
+                details: serde_json::json!({"double": true}),
                 release,
             })
             .partition(|c| c.rejections.is_empty());

@@ -13,6 +13,7 @@ mod harness;
 mod indexers;
 mod metadata;
 mod qbt;
+mod releases;
 mod serve;
 mod store_suite;
 mod stream;
