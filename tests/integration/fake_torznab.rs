@@ -410,3 +410,58 @@ fn describe(request: &Request) -> String {
         format!("{function} {}", rest.join(" "))
     }
 }
+
+/// One item of a generated feed.
+pub struct FeedItem<'a> {
+    pub title: &'a str,
+    pub size: u64,
+    pub seeders: u32,
+    pub category: u32,
+    /// Path of the download link on the fake (Jackett's `/dl/…`).
+    pub link_path: &'a str,
+    pub info_hash: Option<&'a str>,
+}
+
+/// A search answer in Jackett's exact format for `items`, links pointing at
+/// `base` (with the API key in them, as Jackett writes them).
+pub fn jackett_feed(base: &str, items: &[FeedItem<'_>]) -> String {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" \
+         xmlns:atom=\"http://www.w3.org/2005/Atom\" xmlns:torznab=\"http://torznab.com/schemas/2015/feed\">\n\
+         <channel>\n<title>Generated Tracker</title>\n<description>test</description>\n",
+    );
+    for (i, item) in items.iter().enumerate() {
+        let link = escape(&format!(
+            "{base}{}?jackett_apikey=KEY&path=P{i}&file=F",
+            item.link_path
+        ));
+        let infohash = item
+            .info_hash
+            .map(|h| format!("<torznab:attr name=\"infohash\" value=\"{h}\" />\n"))
+            .unwrap_or_default();
+        xml.push_str(&format!(
+            "<item>\n<title>{title}</title>\n<guid>https://tracker.example/details/{i}</guid>\n\
+             <jackettindexer id=\"generated\">Generated Tracker</jackettindexer>\n<type>private</type>\n\
+             <pubDate>Sat, 14 Mar 2026 17:10:42 +0000</pubDate>\n<size>{size}</size>\n<description />\n\
+             <link>{link}</link>\n<category>{category}</category>\n\
+             <enclosure url=\"{link}\" length=\"{size}\" type=\"application/x-bittorrent\" />\n\
+             <torznab:attr name=\"category\" value=\"{category}\" />\n\
+             <torznab:attr name=\"seeders\" value=\"{seeders}\" />\n\
+             <torznab:attr name=\"peers\" value=\"{peers}\" />\n{infohash}\
+             <torznab:attr name=\"downloadvolumefactor\" value=\"1\" />\n</item>\n",
+            title = escape(item.title),
+            size = item.size,
+            category = item.category,
+            seeders = item.seeders,
+            peers = item.seeders + 2,
+        ));
+    }
+    xml.push_str("</channel>\n</rss>\n");
+    xml
+}

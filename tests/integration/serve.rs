@@ -13,9 +13,19 @@ use crate::stream::ALBUM;
 const BIN: &str = env!("CARGO_BIN_EXE_musicagg");
 
 /// A `musicagg serve` child process, killed if the test fails.
-struct Server {
-    child: Option<Child>,
-    url: String,
+pub struct Server {
+    pub child: Option<Child>,
+    pub url: String,
+}
+
+impl Server {
+    /// SIGKILL: the process gets no chance to clean up (a crash).
+    pub fn crash(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 impl Drop for Server {
@@ -27,7 +37,7 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
@@ -35,7 +45,7 @@ fn free_port() -> u16 {
 }
 
 /// A command with a clean environment: no inherited MUSICAGG_* settings.
-fn musicagg(dir: &Path) -> Command {
+pub fn musicagg(dir: &Path) -> Command {
     let mut command = Command::new(BIN);
     command.current_dir(dir).env_clear();
     if let Some(path) = std::env::var_os("PATH") {
@@ -53,14 +63,25 @@ fn run(command: &mut Command) -> Output {
 }
 
 async fn start_server(dir: &Path, musicbrainz: &str) -> Server {
+    let mut command = musicagg(dir);
+    command.env("MUSICAGG_MUSICBRAINZ__BASE_URL", musicbrainz);
+    spawn_serve(dir, command).await
+}
+
+/// Starts `command` (a [`musicagg`] command) as `serve` on a free port,
+/// logging to `dir/serve.log`, and waits for its health check.
+pub async fn spawn_serve(dir: &Path, mut command: Command) -> Server {
     let port = free_port();
-    let child = musicagg(dir)
+    let child = command
         .env("MUSICAGG_LISTEN", format!("127.0.0.1:{port}"))
-        .env("MUSICAGG_MUSICBRAINZ__BASE_URL", musicbrainz)
         .arg("serve")
         .stdout(Stdio::null())
         .stderr(Stdio::from(
-            std::fs::File::create(dir.join("serve.log")).expect("log file"),
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join("serve.log"))
+                .expect("log file"),
         ))
         .spawn()
         .expect("spawn musicagg serve");
