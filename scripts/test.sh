@@ -9,8 +9,8 @@
 #     MUSICAGG_TEST_DATABASE_URL overrides all of this; MUSICAGG_TEST_PG=private
 #     forces the private cluster (to check that path on a machine that has a server).
 #   - qbittorrent-nox (real torrent client tests), mktorrent (test torrents),
-#     transmission-show from transmission-cli (an independent info hash):
-#     Debian packages.
+#     transmission-show from transmission-cli (an independent info hash),
+#     flac and sox (a real album for the end-to-end test): Debian packages.
 #
 # Usage: scripts/test.sh [extra arguments for the test runner]
 set -euo pipefail
@@ -33,7 +33,7 @@ apt_install() {
 
 # --- tools ------------------------------------------------------------------------
 need=()
-for tool in qbittorrent-nox:qbittorrent-nox mktorrent:mktorrent transmission-show:transmission-cli; do
+for tool in qbittorrent-nox:qbittorrent-nox mktorrent:mktorrent transmission-show:transmission-cli flac:flac sox:sox; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
 done
 [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"

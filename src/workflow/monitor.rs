@@ -370,7 +370,12 @@ impl Steps {
                 Ok(download) => {
                     let message =
                         format!("added to {}: {}", download.client, candidate.release.title);
-                    outcome.selected = Some(candidate.summary());
+                    let mut selected = candidate.summary();
+                    // The feed may not have said; resolving told us.
+                    selected
+                        .info_hash
+                        .get_or_insert_with(|| download.info_hash.clone());
+                    outcome.selected = Some(selected);
                     outcome.download = Some(download);
                     ending = Some((WorkflowStatus::Complete, message));
                     break;

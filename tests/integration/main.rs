@@ -6,6 +6,7 @@
 mod bad_input;
 mod crash;
 mod doubles;
+mod e2e;
 mod failures;
 mod fake_musicbrainz;
 mod fake_torznab;
