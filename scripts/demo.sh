@@ -11,7 +11,7 @@
 #      `musicagg monitor` in front of you: every step, the choice and why;
 #   5. waits until the leecher has the album and checks it byte for byte.
 # Everything it started is stopped on exit, Ctrl-C included; the work folder is
-# removed unless --keep is given.
+# removed unless --keep is given (or something failed: then it is kept to look at).
 #
 # Usage: scripts/demo.sh [--keep]
 # Needs: a Rust toolchain; installs qbittorrent-nox, mktorrent, flac, sox, curl
@@ -45,19 +45,27 @@ W="$(mktemp -d /tmp/musicagg-demo.XXXXXX)"
 PIDS=()
 cleanup() {
     local rc=$?
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    trap - INT TERM
+    # Newest first: the monitor, the service, the fakes, then the clients.
+    local pid i
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do kill -TERM "${PIDS[i]}" 2>/dev/null || true; done
+    pkill -TERM -P $$ 2>/dev/null || true
     for pid in "${PIDS[@]}"; do
         for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$pid" 2>/dev/null || true
     done
-    if $KEEP || [ $rc -ne 0 ]; then log "work folder kept: $W"; else rm -rf "$W"; fi
+    # Kept for a look after a failure (not after Ctrl-C), or with --keep.
+    if $KEEP || { [ $rc -ne 0 ] && [ $rc -ne 130 ]; }; then log "work folder kept: $W"; else rm -rf "$W"; fi
     exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# Long steps run in the background and are waited for: `wait` returns at
+# once on Ctrl-C, where a foreground command would delay the clean-up.
+run_bg() { "$@" & PIDS+=($!); wait $!; }
 
 log "building musicagg and the fake servers"
-cargo build -q --bin musicagg --example demo
+run_bg cargo build -q --bin musicagg --example demo
 BIN="$ROOT/target/debug/musicagg"
 
 # --- 1. the album ----------------------------------------------------------------------
@@ -162,7 +170,7 @@ SERVER="http://127.0.0.1:$PORT"
 for _ in $(seq 1 100); do "$BIN" runs --server "$SERVER" >/dev/null 2>&1 && break; sleep 0.2; done
 log "musicagg serve on $SERVER (logs: $W/serve.log)"
 echo
-"$BIN" monitor "$ALBUM_ID" --quality lossless --server "$SERVER"
+run_bg "$BIN" monitor "$ALBUM_ID" --quality lossless --server "$SERVER" || true
 echo
 
 # --- 5. the album arrives -------------------------------------------------------------------
