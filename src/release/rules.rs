@@ -54,13 +54,27 @@ pub enum Rejection {
     Discography,
 }
 
-/// "45 MB", "1.2 GB" (decimal units, as indexers show them).
+/// "450 KB", "4.5 MB", "45 MB", "1.2 GB" (decimal units, as indexers show
+/// them; small sizes keep enough digits to tell them apart).
 pub fn human_size(bytes: u64) -> String {
     let mb = bytes as f64 / 1e6;
     if mb >= 1000.0 {
         format!("{:.1} GB", mb / 1000.0)
-    } else {
+    } else if mb >= 10.0 {
         format!("{mb:.0} MB")
+    } else if mb >= 1.0 {
+        format!("{mb:.1} MB")
+    } else {
+        format!("{:.0} KB", bytes as f64 / 1e3)
+    }
+}
+
+/// "52 min", or "0:45" under a minute.
+fn human_duration(secs: u64) -> String {
+    if secs < 60 {
+        format!("0:{secs:02}")
+    } else {
+        format!("{} min", (secs + 30) / 60)
     }
 }
 
@@ -89,10 +103,10 @@ impl fmt::Display for Rejection {
                 max_bytes,
             } => write!(
                 f,
-                "size {} is implausible for {quality} over {} min (expected {}–{})",
+                "size {} is implausible for {quality} over {} (expected {} to {})",
                 human_size(*size_bytes),
-                (duration_secs + 30) / 60,
-                human_size(*min_bytes).trim_end_matches(" MB"),
+                human_duration(*duration_secs),
+                human_size(*min_bytes),
                 human_size(*max_bytes)
             ),
             Rejection::MissingRequiredTerm { terms } => write!(
@@ -346,7 +360,7 @@ mod tests {
         };
         assert_eq!(
             r.to_string(),
-            "size 45 MB is implausible for FLAC over 52 min (expected 180–600 MB)"
+            "size 45 MB is implausible for FLAC over 52 min (expected 180 MB to 600 MB)"
         );
         let r = Rejection::QualityNotInTier {
             quality: "MP3 320".into(),
