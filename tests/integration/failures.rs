@@ -159,6 +159,22 @@ async fn a_failing_torrent_client_marks_the_download_failed_and_the_run_failed()
     app.stop().await;
 }
 
+/// The download of HASH_A a dead process wrote before asking the client.
+fn pending_download(run_id: RunId, key: &WorkflowKey) -> NewDownload {
+    NewDownload {
+        run_id,
+        key: key.clone(),
+        info_hash: HASH_A.into(),
+        magnet_uri: format!("magnet:?xt=urn:btih:{HASH_A}"),
+        torrent_file: None,
+        title: "Artist - Album".into(),
+        size_bytes: None,
+        indexer: "idx".into(),
+        parsed_quality: String::new(),
+        client: "fake-client".into(),
+    }
+}
+
 async fn runs_left_running_are_failed_at_start_up(backend: Backend) {
     let db = TestDb::new(backend).await;
     let key = WorkflowKey {
@@ -181,18 +197,7 @@ async fn runs_left_running_are_failed_at_start_up(backend: Backend) {
                 .unwrap();
         }
         store
-            .save_torrent_and_download(&NewDownload {
-                run_id,
-                key: key.clone(),
-                info_hash: HASH_A.into(),
-                magnet_uri: format!("magnet:?xt=urn:btih:{HASH_A}"),
-                torrent_file: None,
-                title: "Artist - Album".into(),
-                size_bytes: None,
-                indexer: "idx".into(),
-                parsed_quality: String::new(),
-                client: "fake-client".into(),
-            })
+            .save_torrent_and_download(&pending_download(run_id, &key))
             .await
             .unwrap();
     }
@@ -259,18 +264,7 @@ async fn a_pending_download_found_in_the_client_becomes_added() {
         let store = db.store().await;
         store.create_run(run_id, &key).await.unwrap();
         store
-            .save_torrent_and_download(&NewDownload {
-                run_id,
-                key: key.clone(),
-                info_hash: HASH_A.into(),
-                magnet_uri: format!("magnet:?xt=urn:btih:{HASH_A}"),
-                torrent_file: None,
-                title: "Artist - Album".into(),
-                size_bytes: None,
-                indexer: "idx".into(),
-                parsed_quality: String::new(),
-                client: "fake-client".into(),
-            })
+            .save_torrent_and_download(&pending_download(run_id, &key))
             .await
             .unwrap();
     }
