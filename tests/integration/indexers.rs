@@ -755,3 +755,58 @@ async fn a_large_feed_under_the_cap_is_parsed_whole() {
     assert_eq!(last.seeders, Some(7999));
     assert_eq!(last.size_bytes, Some(300_007_999));
 }
+
+/// The workflow goes on with the indexers that answered, and its event says
+/// which failed and why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workflow_event_names_each_indexers_outcome() {
+    use crate::doubles::Fake;
+    use crate::harness::{Backend, TestApp, start};
+    use musicagg::proto::v1 as pb;
+
+    let good = crate::fake_torznab::good_jackett("good").await;
+    let silent = FakeIndexer::jackett("silent").await;
+    silent.hang().await;
+    let refused = FakeIndexer::prowlarr(7).await;
+    let mut silent_config = silent.config("silent");
+    silent_config.timeout = 1;
+    let mut refused_config = refused.config("refused");
+    refused_config.api_key = Some("wrong-key".to_owned().into());
+    let indexers =
+        TorznabIndexers::from_config(&[good.config("good"), silent_config, refused_config])
+            .unwrap();
+    let (_fake, mut providers) = Fake::default().into_providers();
+    providers.indexers = std::sync::Arc::new(indexers);
+    let app = TestApp::spawn(Backend::Sqlite, providers).await;
+    let received = app
+        .watch(start(crate::stream::ALBUM, pb::Quality::Any))
+        .await
+        .unwrap()
+        .finish()
+        .await;
+    let parsing = received
+        .updates
+        .iter()
+        .find(|u| u.status() == pb::WorkflowStatus::ParsingResults)
+        .expect("a PARSING_RESULTS event");
+    assert!(parsing.message.contains("good: "), "{}", parsing.message);
+    assert!(
+        parsing.message.contains("silent: timed out after 1.0 s"),
+        "{}",
+        parsing.message
+    );
+    assert!(parsing.message.contains("refused: "), "{}", parsing.message);
+    assert!(
+        !parsing.message.contains("wrong-key"),
+        "no key in events: {}",
+        parsing.message
+    );
+    // The run went on with what the good indexer found.
+    assert_ne!(
+        received.result().status(),
+        pb::WorkflowStatus::Failed,
+        "{}",
+        received.result().message
+    );
+    app.stop().await;
+}
