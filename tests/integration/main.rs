@@ -12,6 +12,7 @@ mod fake_musicbrainz;
 mod fake_torznab;
 mod grab;
 mod harness;
+mod indexer_failures;
 mod indexers;
 mod metadata;
 mod qbt;
