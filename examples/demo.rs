@@ -77,10 +77,38 @@ async fn main() -> anyhow::Result<()> {
     let feed = jackett_feed(
         &indexer.base(),
         &[
-            FeedItem { title: "Artist - Another Album (2020) [FLAC]", size, seeders: 50, category: 3040, link_path: "/dl/wrong/", info_hash: None },
-            FeedItem { title: &name, size, seeders: 0, category: 3040, link_path: "/dl/dead/", info_hash: None },
-            FeedItem { title: "Artist - Album (2020) [MP3 320]", size: size / 4, seeders: 80, category: 3010, link_path: "/dl/lossy/", info_hash: None },
-            FeedItem { title: &name, size, seeders: 1, category: 3040, link_path: "/dl/right/", info_hash: None },
+            FeedItem {
+                title: "Artist - Another Album (2020) [FLAC]",
+                size,
+                seeders: 50,
+                category: 3040,
+                link_path: "/dl/wrong/",
+                info_hash: None,
+            },
+            FeedItem {
+                title: &name,
+                size,
+                seeders: 0,
+                category: 3040,
+                link_path: "/dl/dead/",
+                info_hash: None,
+            },
+            FeedItem {
+                title: "Artist - Album (2020) [MP3 320]",
+                size: size / 4,
+                seeders: 80,
+                category: 3010,
+                link_path: "/dl/lossy/",
+                info_hash: None,
+            },
+            FeedItem {
+                title: &name,
+                size,
+                seeders: 1,
+                category: 3040,
+                link_path: "/dl/right/",
+                info_hash: None,
+            },
         ],
     );
     indexer.on("search", xml(200, feed)).await;
@@ -97,7 +125,11 @@ async fn main() -> anyhow::Result<()> {
         ),
     )
     .context("writing the env file")?;
-    eprintln!("fake MusicBrainz at {}, fake Jackett at {}", musicbrainz.base_url(), indexer.url());
+    eprintln!(
+        "fake MusicBrainz at {}, fake Jackett at {}",
+        musicbrainz.base_url(),
+        indexer.url()
+    );
     tokio::signal::ctrl_c().await.ok();
     Ok(())
 }
