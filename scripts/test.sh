@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # scripts/test.sh - run the whole musicagg test suite on a fresh Debian machine.
 #
-# Installs and starts what the tests need when it is missing, then runs every
-# test (cargo nextest when installed, else cargo test):
+# Installs and starts what the tests need when it is missing, runs every test
+# (cargo nextest when installed, else cargo test), then the benchmark tool's
+# --quick smoke run:
 #   - PostgreSQL: the server on 127.0.0.1:5432 when one answers there (trust
 #     auth, user postgres); otherwise the Debian package is installed if needed
 #     and a private cluster is started on 127.0.0.1:55432 (stopped on exit).
@@ -80,4 +81,11 @@ if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --no-fail-fast "$@"
 else
     cargo test --no-fail-fast "$@"
+fi
+
+# --- the benchmark tool, as a smoke run (no thresholds: it must not rot) ---------
+# Skipped when the caller narrowed the tests with arguments.
+if [ $# -eq 0 ]; then
+    log "benchmark smoke run (cargo run --example bench -- --quick)"
+    cargo run --example bench -- --quick
 fi
