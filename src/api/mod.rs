@@ -11,6 +11,7 @@ use std::pin::Pin;
 
 use futures::Stream;
 use tokio::sync::mpsc;
+use tokio_stream::StreamExt;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status, Streaming};
@@ -102,7 +103,8 @@ impl MusicAggregatorService for Api {
             )
             .await
         });
-        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+        let messages = ReceiverStream::new(rx).map(bridge::Outgoing::into_message);
+        Ok(Response::new(Box::pin(messages)))
     }
 
     async fn get_workflow_run(

@@ -324,7 +324,7 @@ async fn a_lagging_subscriber_recovers_every_event_from_the_database() {
     let mut seqs = Vec::new();
     let mut statuses = Vec::new();
     while let Some(message) = within("a bridged message", rx.recv()).await {
-        match message.unwrap().response.unwrap() {
+        match message.into_message().unwrap().response.unwrap() {
             pb::monitor_album_stream_response::Response::StatusUpdate(u) => {
                 seqs.push(u.seq);
                 statuses.push(u.status());
