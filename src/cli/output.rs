@@ -393,7 +393,7 @@ pub(super) async fn candidates(
         .await?
         .into_inner()
         .candidates;
-    for c in &candidates {
+    for (rank, c) in candidates.iter().enumerate() {
         let r = c.release.clone().unwrap_or_default();
         if json {
             let details: Value = serde_json::from_str(&c.details_json).unwrap_or(Value::Null);
@@ -408,12 +408,17 @@ pub(super) async fn candidates(
             );
         } else if c.accepted {
             println!(
-                "✔ {:>6.1}  {} [{}] ({}, {} seeders)",
-                r.score, r.title, r.quality, r.indexer, r.seeders
+                "✔ #{:<3} {} [{}] ({}, {} seeders, score {})",
+                rank + 1,
+                r.title,
+                r.quality,
+                r.indexer,
+                r.seeders,
+                r.score
             );
         } else {
             println!(
-                "✘         {} [{}] ({}): {}",
+                "✘      {} [{}] ({}): {}",
                 r.title,
                 r.quality,
                 r.indexer,

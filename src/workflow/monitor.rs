@@ -318,7 +318,7 @@ impl Steps {
         self.emit(
             WorkflowStatus::AddingTorrent,
             format!(
-                "best of {} acceptable: {} [{}] from {} (score {:.1}); adding it to {}",
+                "best of {} acceptable: {} [{}] from {}, {}; adding it to {}",
                 selection.accepted.len(),
                 best.release.title,
                 if best.quality.is_empty() {
@@ -327,7 +327,11 @@ impl Steps {
                     &best.quality
                 },
                 best.release.indexer,
-                best.score,
+                match best.release.seeders {
+                    Some(1) => "1 seeder".to_owned(),
+                    Some(n) => format!("{n} seeders"),
+                    None => "seeders unknown".to_owned(),
+                },
                 providers.torrent_client.name()
             ),
         )
