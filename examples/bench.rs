@@ -739,21 +739,8 @@ macro_rules! raw_workflow {
             }
             match t.status {
                 WorkflowStatus::CheckingOwned => {
-                    // Store::owned_download
-                    sqlx::query(
-                        "SELECT d.id, d.album_id, d.quality, d.run_id, d.info_hash, t.magnet_uri, \
-                         t.title, d.client, d.status, d.message, d.created_at, d.updated_at \
-                         FROM downloads d JOIN torrents t ON t.info_hash = d.info_hash \
-                         WHERE d.album_id = $1 AND ($2 = 'any' OR d.quality = $2) \
-                         AND d.status = 'added' ORDER BY d.id DESC LIMIT 1",
-                    )
-                    .bind(album)
-                    .bind(Quality::Lossless.as_str())
-                    .fetch_optional(pool)
-                    .await?;
-                }
-                WorkflowStatus::ParsingResults => {
-                    // Store::album_downloads (the selector's history)
+                    // Store::album_downloads: the owned check, and later the
+                    // selector's history, from one query
                     sqlx::query(
                         "SELECT d.id, d.album_id, d.quality, d.run_id, d.info_hash, t.magnet_uri, \
                          t.title, d.client, d.status, d.message, d.created_at, d.updated_at \
@@ -763,6 +750,8 @@ macro_rules! raw_workflow {
                     .bind(album)
                     .fetch_all(pool)
                     .await?;
+                }
+                WorkflowStatus::ParsingResults => {
                     // Store::save_candidates (one candidate)
                     let mut tx = pool.begin().await?;
                     sqlx::query("DELETE FROM candidates WHERE run_id = $1")

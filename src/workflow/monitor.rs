@@ -16,9 +16,9 @@ use tracing::Instrument;
 use super::{StopRequest, WorkflowEntry, Workflows};
 use crate::magnet::{ResolvedTorrent, check_contents};
 use crate::metadata::{Album, MetadataError};
-use crate::model::{DownloadStatus, DownloadSummary, Event, Outcome, WorkflowStatus};
+use crate::model::{DownloadStatus, DownloadSummary, Event, Outcome, Quality, WorkflowStatus};
 use crate::release::{Candidate, History};
-use crate::store::{NewDownload, StoreError, StoredCandidate};
+use crate::store::{DownloadRecord, NewDownload, StoreError, StoredCandidate};
 use crate::torrent_client::AddRequest;
 
 /// How a run ended, before it is written.
@@ -181,6 +181,21 @@ fn finish(w: &Workflows, entry: &WorkflowEntry) {
     entry.mark_finished();
 }
 
+/// What this album went through before: torrents already grabbed (not to
+/// grab twice) and those whose download failed (blocklisted).
+fn history(downloads: &[DownloadRecord]) -> History {
+    let mut history = History::default();
+    for download in downloads {
+        match download.status {
+            DownloadStatus::Pending | DownloadStatus::Added => {
+                history.grabbed.insert(download.info_hash.clone());
+            }
+            DownloadStatus::Failed => history.blocklist.block_info_hash(&download.info_hash),
+        }
+    }
+    history
+}
+
 /// The steps of the diagram, each announced by a stored, published event.
 struct Steps {
     w: Workflows,
@@ -238,7 +253,13 @@ impl Steps {
             format!("{found}; checking the library"),
         )
         .await?;
-        if let Some(owned) = self.w.store.owned_download(key).await? {
+        // One query serves the owned check now and the history later.
+        let downloads = self.w.store.album_downloads(&key.album_id).await?;
+        let owned = downloads.iter().rev().find(|d| {
+            d.status == DownloadStatus::Added
+                && (key.quality == Quality::Any || d.quality == key.quality)
+        });
+        if let Some(owned) = owned {
             outcome.download = Some(DownloadSummary {
                 id: owned.id,
                 info_hash: owned.info_hash.clone(),
@@ -280,7 +301,7 @@ impl Steps {
         .await?;
         let no_indexers = report.indexers.is_empty();
         let summary = report.summary();
-        let history = self.history(&album).await?;
+        let history = history(&downloads);
         let selection = providers
             .selector
             .select(&album, key.quality, report.releases, &history)
@@ -338,21 +359,6 @@ impl Steps {
         .await?;
         self.grab_first_that_works(&album, selection.accepted, stored, outcome)
             .await
-    }
-
-    /// What this album went through before: torrents already grabbed (not to
-    /// grab twice) and those whose download failed (blocklisted).
-    async fn history(&self, album: &Album) -> Result<History, StepError> {
-        let mut history = History::default();
-        for download in self.w.store.album_downloads(&album.id).await? {
-            match download.status {
-                DownloadStatus::Pending | DownloadStatus::Added => {
-                    history.grabbed.insert(download.info_hash);
-                }
-                DownloadStatus::Failed => history.blocklist.block_info_hash(&download.info_hash),
-            }
-        }
-        Ok(history)
     }
 
     /// Tries the accepted candidates in rank order (bounded): resolve, look
