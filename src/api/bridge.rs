@@ -102,62 +102,114 @@ where
         out: &out,
         last_sent: after_seq,
     };
-    // A new run has nothing stored that the subscription will not bring; a
-    // joined one replays its history first.
-    if !created && bridge.catch_up(run_id, true).await? == Progress::Finished {
-        return Ok(());
+    let served = bridge
+        .serve(run_id, created, &mut subscription, &mut inbound, &shutdown)
+        .await;
+    if let Err(e) = &served {
+        // Never end a stream OK without its final response.
+        let _ = out
+            .send(Outgoing::error(Status::unavailable(format!(
+                "{e}; reconnect with after_seq = {}",
+                bridge.last_sent
+            ))))
+            .await;
     }
-    let mut inbound_open = true;
-    loop {
-        tokio::select! {
-            () = shutdown.cancelled() => {
-                let _ = out.send(Outgoing::error(Status::unavailable(format!(
-                    "server shutting down; reconnect with after_seq = {}", bridge.last_sent
-                )))).await;
+    served.map_err(BridgeError::from)
+}
+
+impl Bridge<'_> {
+    async fn serve<I>(
+        &mut self,
+        run_id: crate::model::RunId,
+        created: bool,
+        subscription: &mut crate::events::Subscription,
+        inbound: &mut I,
+        shutdown: &CancellationToken,
+    ) -> Result<(), StoreError>
+    where
+        I: Stream<Item = Result<pb::MonitorAlbumStreamRequest, Status>> + Unpin,
+    {
+        let out = self.out;
+        let bridge = self;
+        // A new run has nothing stored that the subscription will not bring;
+        // a joined one replays its history first.
+        if !created {
+            if bridge.catch_up(run_id, true).await? == Progress::Finished {
                 return Ok(());
             }
-            () = out.closed() => return Ok(()),
-            message = inbound.next(), if inbound_open => match message {
-                // The client closed its sending side: normal, keep streaming.
-                None => inbound_open = false,
-                Some(Ok(_)) => {
-                    let _ = out.send(Outgoing::error(Status::invalid_argument(
-                        "only one start message is allowed per stream",
-                    ))).await;
+            // A client that already has every event (after_seq at or past
+            // the end of a finished run) is still owed the final response.
+            if let Some(run) = bridge.store.run(run_id).await?
+                && run.is_finished()
+                && bridge.last_sent >= run.last_seq
+                && let Some(terminal) = bridge
+                    .store
+                    .events_after(run_id, run.last_seq - 1, 1)
+                    .await?
+                    .pop()
+            {
+                bridge.deliver(Arc::new(terminal), true).await;
+                return Ok(());
+            }
+        }
+        let mut inbound_open = true;
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => {
+                    let _ = out.send(Outgoing::error(Status::unavailable(format!(
+                        "server shutting down; reconnect with after_seq = {}", bridge.last_sent
+                    )))).await;
                     return Ok(());
                 }
-                // The client is gone (reset, cancelled).
-                Some(Err(_)) => return Ok(()),
-            },
-            received = subscription.recv() => {
-                let progress = match received {
-                    Received::Event(event) if event.seq <= bridge.last_sent => Progress::Open,
-                    Received::Event(event) if event.seq == bridge.last_sent + 1 => {
-                        bridge.deliver(event, false).await
+                () = out.closed() => return Ok(()),
+                message = inbound.next(), if inbound_open => match message {
+                    // The client closed its sending side: normal, keep streaming.
+                    None => inbound_open = false,
+                    Some(Ok(_)) => {
+                        let _ = out.send(Outgoing::error(Status::invalid_argument(
+                            "only one start message is allowed per stream",
+                        ))).await;
+                        return Ok(());
                     }
-                    Received::Event(event) => {
-                        // A gap: fill it from the store. A terminal event that
-                        // the store does not have (it refused the write) is
-                        // still delivered.
-                        match bridge.catch_up(run_id, false).await? {
-                            Progress::Open if event.status.is_terminal()
-                                && event.seq > bridge.last_sent => {
-                                bridge.deliver(event, false).await
+                    // The client is gone (reset, cancelled).
+                    Some(Err(_)) => return Ok(()),
+                },
+                received = subscription.recv() => {
+                    let progress = match received {
+                        // Already sent; but the final response is always due
+                        // (a client may resume with after_seq past the end).
+                        Received::Event(event) if event.seq <= bridge.last_sent => {
+                            if event.status.is_terminal() {
+                                bridge.deliver(event, true).await
+                            } else {
+                                Progress::Open
                             }
-                            progress => progress,
                         }
+                        Received::Event(event) if event.seq == bridge.last_sent + 1 => {
+                            bridge.deliver(event, false).await
+                        }
+                        Received::Event(event) => {
+                            // A gap: fill it from the store. A terminal event that
+                            // the store does not have (it refused the write) is
+                            // still delivered.
+                            match bridge.catch_up(run_id, false).await? {
+                                Progress::Open if event.status.is_terminal()
+                                    && event.seq > bridge.last_sent => {
+                                    bridge.deliver(event, false).await
+                                }
+                                progress => progress,
+                            }
+                        }
+                        Received::Lagged => bridge.catch_up(run_id, false).await?,
+                    };
+                    if progress == Progress::Finished {
+                        return Ok(());
                     }
-                    Received::Lagged => bridge.catch_up(run_id, false).await?,
-                };
-                if progress == Progress::Finished {
-                    return Ok(());
                 }
             }
         }
     }
-}
 
-impl Bridge<'_> {
     /// Sends one event (the final response if terminal). A client that is
     /// gone counts as finished: there is nobody left to send to.
     async fn deliver(&mut self, event: Arc<Event>, replayed: bool) -> Progress {

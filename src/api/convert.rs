@@ -293,6 +293,7 @@ impl From<AttachError> for Status {
                 Status::not_found(e.to_string())
             }
             AttachError::WrongRun { .. } => Status::invalid_argument(e.to_string()),
+            AttachError::ShuttingDown => Status::unavailable(e.to_string()),
             AttachError::Store(e) => e.into(),
         }
     }

@@ -56,6 +56,9 @@ enum Command {
         /// Only show events after this seq (resume watching a run).
         #[arg(long, default_value_t = 0)]
         after_seq: i64,
+        /// The run to resume (with --after-seq), as printed when you stopped watching.
+        #[arg(long)]
+        run_id: Option<String>,
         /// One JSON object per stream message instead of the progress display.
         #[arg(long)]
         json: bool,
@@ -211,6 +214,9 @@ pub enum CliError {
     Unreachable { server: String, reason: String },
     #[error("the server refused: {}: {}", code_name(.0.code()), .0.message())]
     Rpc(#[from] tonic::Status),
+    /// A service (ours or the torrent client) failed us mid-way.
+    #[error("{0}")]
+    Service(String),
     #[error("{0:#}")]
     Other(#[from] anyhow::Error),
 }
@@ -223,7 +229,7 @@ impl CliError {
     fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) | CliError::Config(_) => 2,
-            CliError::Unreachable { .. } | CliError::Rpc(_) => 3,
+            CliError::Unreachable { .. } | CliError::Rpc(_) | CliError::Service(_) => 3,
             CliError::Other(_) => 1,
         }
     }
@@ -255,11 +261,16 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             album_id,
             quality,
             after_seq,
+            run_id,
             json,
             server,
         } => {
             let client = connect(&server.server).await?;
-            monitor::run(client, &album_id, quality.into(), after_seq, json).await
+            let resume = monitor::Resume {
+                after_seq,
+                run_id: run_id.unwrap_or_default(),
+            };
+            monitor::run(client, &album_id, quality.into(), resume, json).await
         }
         Command::Runs {
             album,
@@ -411,7 +422,7 @@ async fn client_test(config_path: Option<PathBuf>) -> Result<ExitCode, CliError>
             );
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => Err(CliError::Other(anyhow::anyhow!("{e}"))),
+        Err(e) => Err(CliError::Service(e.to_string())),
     }
 }
 

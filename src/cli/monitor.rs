@@ -30,13 +30,21 @@ enum Display {
     },
 }
 
+/// Where to pick a run up again.
+pub(super) struct Resume {
+    pub after_seq: i64,
+    /// Empty: the album's live or latest run.
+    pub run_id: String,
+}
+
 pub(super) async fn run(
     mut client: MusicAggregatorServiceClient<Channel>,
     album_id: &str,
     quality: Quality,
-    after_seq: i64,
+    resume: Resume,
     json: bool,
 ) -> Result<ExitCode, CliError> {
+    let after_seq = resume.after_seq;
     let start = pb::MonitorAlbumStreamRequest {
         request: Some(pb::monitor_album_stream_request::Request::Start(
             pb::StartMonitorRequest {
@@ -44,7 +52,7 @@ pub(super) async fn run(
                 quality: quality_to_proto(quality).into(),
                 mode: pb::MonitorMode::Automatic.into(),
                 after_seq,
-                run_id: String::new(),
+                run_id: resume.run_id.clone(),
             },
         )),
     };
@@ -73,26 +81,28 @@ pub(super) async fn run(
     };
 
     let mut last_seq = after_seq;
+    let mut run_id = resume.run_id;
     loop {
         let message = tokio::select! {
             message = stream.message() => message,
             _ = tokio::signal::ctrl_c() => {
                 display.finish_step();
                 eprintln!(
-                    "stopped watching; the workflow goes on (resume with --after-seq {last_seq})"
+                    "stopped watching; the workflow goes on (resume with --run-id {run_id} --after-seq {last_seq})"
                 );
                 return Ok(ExitCode::from(130));
             }
         };
         let Some(message) = message? else {
             display.finish_step();
-            return Err(CliError::Other(anyhow::anyhow!(
-                "the stream ended without a final response (resume with --after-seq {last_seq})"
+            return Err(CliError::Service(format!(
+                "the stream ended without a final response (resume with --run-id {run_id} --after-seq {last_seq})"
             )));
         };
         match &message.response {
             Some(Response::StatusUpdate(update)) => {
                 last_seq = update.seq;
+                run_id.clone_from(&update.run_id);
                 display.update(&message, update);
             }
             Some(Response::Result(result)) => {

@@ -75,6 +75,8 @@ pub struct Workflows {
     pub registry: WorkflowRegistry,
     pub providers: Providers,
     pub options: WorkflowOptions,
+    /// Set by [`Workflows::shutdown`]: no new workflow starts after it.
+    closing: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A client's place in a run: the run, whether this call created it, and a
@@ -100,6 +102,8 @@ pub enum AttachError {
     },
     #[error("after_seq was given but {0} has no run to resume")]
     NothingToResume(WorkflowKey),
+    #[error("the service is shutting down; no new workflow starts")]
+    ShuttingDown,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -128,6 +132,7 @@ impl Workflows {
             registry: WorkflowRegistry::new(),
             providers,
             options: WorkflowOptions::default(),
+            closing: Arc::default(),
         }
     }
 
@@ -163,6 +168,9 @@ impl Workflows {
                 .await?
                 .ok_or_else(|| AttachError::NothingToResume(key.clone()))?;
             return self.attach_existing(key, run.id).await;
+        }
+        if self.closing.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(AttachError::ShuttingDown);
         }
         let (entry, created) = self.registry.get_or_create(key);
         // Subscribe BEFORE spawning: the first event cannot be missed.
@@ -273,6 +281,8 @@ impl Workflows {
     /// Asks every running workflow to stop (each records FAILED "interrupted:
     /// the service shut down") and waits, bounded, for them to do so.
     pub async fn shutdown(&self) {
+        self.closing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         let entries = self.registry.entries();
         for entry in &entries {
             entry.stop(StopRequest::Shutdown);

@@ -314,6 +314,16 @@ async fn resuming_a_named_run_checks_that_it_belongs_to_the_album() {
     assert_eq!(rest.seqs(), vec![5]);
     assert_eq!(rest.result().run_id, run_id);
 
+    // A client that already had every event still gets the final response.
+    for after_seq in [6, 100] {
+        let mut past_the_end = start(ALBUM, pb::Quality::Lossless);
+        past_the_end.run_id = run_id.clone();
+        past_the_end.after_seq = after_seq;
+        let rest = app.watch(past_the_end).await.unwrap().finish().await;
+        assert!(rest.updates.is_empty());
+        assert_eq!((rest.result().seq, rest.result().replayed), (6, true));
+    }
+
     let mut wrong = start(ALBUM, pb::Quality::Mp3320);
     wrong.run_id = run_id;
     let err = app.watch(wrong).await.err().expect("refused");
