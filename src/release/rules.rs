@@ -262,6 +262,11 @@ impl Blocklist {
             .insert((indexer.to_owned(), title.trim().to_lowercase()));
     }
 
+    /// Whether this info hash (any case) is blocked.
+    pub fn is_blocked_hash(&self, info_hash: &str) -> bool {
+        self.info_hashes.contains(&info_hash.to_ascii_lowercase())
+    }
+
     pub fn check(&self, release: &Release) -> Option<Rejection> {
         if let Some(hash) = release_info_hash(release)
             && self.info_hashes.contains(&hash)

@@ -29,9 +29,13 @@ pub enum TorrentClientError {
     /// Configuration or credentials: retrying will not help.
     #[error("{0}")]
     Config(String),
-    /// This torrent was refused or the client is unreachable right now.
+    /// The client cannot be reached or answers nonsense right now.
     #[error("{0}")]
-    Failed(String),
+    Unavailable(String),
+    /// The client refused this torrent (the release is blocklisted for the
+    /// album; another release may work).
+    #[error("{0}")]
+    Refused(String),
 }
 
 #[async_trait]

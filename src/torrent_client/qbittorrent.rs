@@ -91,7 +91,11 @@ impl TorrentInfo {
 }
 
 fn failed(message: impl Into<String>) -> TorrentClientError {
-    TorrentClientError::Failed(message.into())
+    TorrentClientError::Unavailable(message.into())
+}
+
+fn refused(message: impl Into<String>) -> TorrentClientError {
+    TorrentClientError::Refused(message.into())
 }
 
 impl Qbittorrent {
@@ -288,7 +292,7 @@ impl Qbittorrent {
                 self.session.lock().await.category_ready = true;
                 Ok(())
             }
-            s => Err(failed(format!(
+            s => Err(TorrentClientError::Config(format!(
                 "could not create the category {:?}: HTTP {}",
                 self.category,
                 s.as_u16()
@@ -420,15 +424,16 @@ impl TorrentClient for Qbittorrent {
                 }
                 return Ok(());
             }
-            if duplicate_hint || Instant::now() >= deadline {
-                return Err(failed(if duplicate_hint {
-                    "qBittorrent refused the torrent (Fails.) and does not have it".to_owned()
-                } else {
-                    format!(
-                        "qBittorrent accepted the torrent but does not list {hash} after {} s",
-                        CONFIRM_WITHIN.as_secs()
-                    )
-                }));
+            if duplicate_hint {
+                return Err(refused(
+                    "qBittorrent refused the torrent (Fails.) and does not have it",
+                ));
+            }
+            if Instant::now() >= deadline {
+                return Err(failed(format!(
+                    "qBittorrent accepted the torrent but does not list {hash} after {} s",
+                    CONFIRM_WITHIN.as_secs()
+                )));
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }

@@ -16,10 +16,12 @@ use tracing::Instrument;
 use super::{StopRequest, WorkflowEntry, Workflows};
 use crate::magnet::{ResolvedTorrent, check_contents};
 use crate::metadata::{Album, MetadataError};
-use crate::model::{DownloadStatus, DownloadSummary, Event, Outcome, Quality, WorkflowStatus};
+use crate::model::{
+    DownloadStatus, DownloadSummary, Event, Outcome, Quality, WorkflowKey, WorkflowStatus,
+};
 use crate::release::{Candidate, History};
 use crate::store::{DownloadRecord, NewDownload, StoreError, StoredCandidate};
-use crate::torrent_client::AddRequest;
+use crate::torrent_client::{AddRequest, TorrentClientError};
 
 /// How a run ended, before it is written.
 struct Ending {
@@ -75,10 +77,12 @@ pub(super) async fn supervise(w: Workflows, entry: Arc<WorkflowEntry>) {
 }
 
 async fn run_steps(w: &Workflows, entry: &Arc<WorkflowEntry>, last_seq: &Arc<AtomicI64>) -> Ending {
+    let critical = Arc::new(tokio::sync::Mutex::new(()));
     let steps = Steps {
         w: w.clone(),
         entry: Arc::clone(entry),
         last_seq: Arc::clone(last_seq),
+        critical: Arc::clone(&critical),
     };
     let mut task = tokio::spawn(steps.run().in_current_span());
     tokio::select! {
@@ -102,6 +106,9 @@ async fn run_steps(w: &Workflows, entry: &Arc<WorkflowEntry>, last_seq: &Arc<Ato
             Err(e) => Ending::new(WorkflowStatus::Failed, format!("internal error: {e}"), Outcome::default()),
         },
         () = entry.cancellation().cancelled() => {
+            // Never between a download's row and the client's answer: wait
+            // for the grab in progress to settle, then stop.
+            let _settled = critical.lock().await;
             task.abort();
             let _ = task.await;
             match entry.stop_request() {
@@ -190,7 +197,10 @@ fn history(downloads: &[DownloadRecord]) -> History {
             DownloadStatus::Pending | DownloadStatus::Added => {
                 history.grabbed.insert(download.info_hash.clone());
             }
-            DownloadStatus::Failed => history.blocklist.block_info_hash(&download.info_hash),
+            DownloadStatus::Failed if download.message.starts_with(REFUSED) => {
+                history.blocklist.block_info_hash(&download.info_hash);
+            }
+            DownloadStatus::Failed => {}
         }
     }
     history
@@ -201,7 +211,24 @@ struct Steps {
     w: Workflows,
     entry: Arc<WorkflowEntry>,
     last_seq: Arc<AtomicI64>,
+    /// Held from a download's row to the client's answer; cancellation
+    /// waits for it (no `pending` row left behind by a cancel).
+    critical: Arc<tokio::sync::Mutex<()>>,
 }
+
+/// How one grab attempt went.
+enum Grab {
+    Added(DownloadSummary),
+    /// This release cannot be had: try the next one.
+    Skip(String),
+    /// The torrent client cannot take anything now: stop trying.
+    Stop(String),
+}
+
+/// A failed download whose message starts with this was refused by the
+/// client for itself: it is blocklisted for the album. Other failures (the
+/// client unreachable or misconfigured) say nothing against the release.
+const REFUSED: &str = "refused by ";
 
 impl Steps {
     async fn emit(&self, status: WorkflowStatus, message: String) -> Result<(), StepError> {
@@ -254,7 +281,8 @@ impl Steps {
         )
         .await?;
         // One query serves the owned check now and the history later.
-        let downloads = self.w.store.album_downloads(&key.album_id).await?;
+        // Keyed by the canonical id (a merged id's downloads live there too).
+        let downloads = self.w.store.album_downloads(&album.id).await?;
         let owned = downloads.iter().rev().find(|d| {
             d.status == DownloadStatus::Added
                 && (key.quality == Quality::Any || d.quality == key.quality)
@@ -357,7 +385,7 @@ impl Steps {
             ),
         )
         .await?;
-        self.grab_first_that_works(&album, selection.accepted, stored, outcome)
+        self.grab_first_that_works(&album, &history, selection.accepted, stored, outcome)
             .await
     }
 
@@ -368,6 +396,7 @@ impl Steps {
     async fn grab_first_that_works(
         &self,
         album: &Album,
+        history: &History,
         accepted: Vec<Candidate>,
         mut stored: Vec<StoredCandidate>,
         mut outcome: Outcome,
@@ -376,8 +405,8 @@ impl Steps {
         let mut last_error = String::new();
         let mut ending = None;
         for (index, mut candidate) in accepted.into_iter().take(attempts).enumerate() {
-            match self.grab(album, &candidate).await? {
-                Ok(download) => {
+            match self.grab(album, history, &candidate).await? {
+                Grab::Added(download) => {
                     let message =
                         format!("added to {}: {}", download.client, candidate.release.title);
                     let mut selected = candidate.summary();
@@ -390,7 +419,12 @@ impl Steps {
                     ending = Some((WorkflowStatus::Complete, message));
                     break;
                 }
-                Err(reason) => {
+                Grab::Stop(reason) => {
+                    tracing::warn!(title = %candidate.release.title, %reason, "the torrent client cannot take torrents; stopping");
+                    ending = Some((WorkflowStatus::Failed, reason));
+                    break;
+                }
+                Grab::Skip(reason) => {
                     tracing::warn!(title = %candidate.release.title, %reason, "grab failed; trying the next release");
                     last_error = reason.clone();
                     candidate.rejections.push(reason);
@@ -419,35 +453,52 @@ impl Steps {
         Ok(Ending::new(status, message, outcome))
     }
 
-    /// One candidate: `Ok(Err(reason))` means "try the next one"; a store
-    /// error ends the run.
+    /// One candidate; a store error ends the run.
     async fn grab(
         &self,
         album: &Album,
+        history: &History,
         candidate: &Candidate,
-    ) -> Result<Result<DownloadSummary, String>, StepError> {
+    ) -> Result<Grab, StepError> {
         let providers = &self.w.providers;
         let release = &candidate.release;
         let resolved: ResolvedTorrent = match providers.resolver.resolve(release).await {
             Ok(resolved) => resolved,
-            Err(e) => return Ok(Err(format!("download link: {e}"))),
+            Err(e) => return Ok(Grab::Skip(format!("download link: {e}"))),
         };
+        // The feed may not have carried the info hash: check it now.
+        if history.grabbed.contains(&resolved.info_hash) {
+            return Ok(Grab::Skip(format!(
+                "already grabbed for this album ({})",
+                resolved.info_hash
+            )));
+        }
+        if history.blocklist.is_blocked_hash(&resolved.info_hash) {
+            return Ok(Grab::Skip(format!(
+                "blocklisted: the client refused {} before",
+                resolved.info_hash
+            )));
+        }
         // Look inside before grabbing, when the file list is known.
         if let Some(Err(reason)) = resolved
             .files
             .as_ref()
             .map(|files| check_contents(files, album, &candidate.quality))
         {
-            return Ok(Err(reason));
+            return Ok(Grab::Skip(reason));
         }
         let client = providers.torrent_client.name().to_owned();
+        let _critical = self.critical.lock().await;
         // The rows exist BEFORE the client is asked (no orphan torrents).
         let download_id = self
             .w
             .store
             .save_torrent_and_download(&NewDownload {
                 run_id: self.entry.run_id,
-                key: self.entry.key.clone(),
+                key: WorkflowKey {
+                    album_id: album.id.clone(),
+                    quality: self.entry.key.quality,
+                },
                 info_hash: resolved.info_hash.clone(),
                 magnet_uri: resolved.magnet_uri.clone(),
                 torrent_file: resolved.torrent_file.clone(),
@@ -466,22 +517,37 @@ impl Steps {
                 name: &release.title,
             })
             .await;
-        let (status, reason) = match added {
-            Ok(()) => (DownloadStatus::Added, None),
-            Err(e) => (DownloadStatus::Failed, Some(format!("{client}: {e}"))),
+        let (status, message, grab) = match added {
+            Ok(()) => (DownloadStatus::Added, String::new(), None),
+            Err(TorrentClientError::Refused(e)) => {
+                let reason = format!("{REFUSED}{client}: {e}");
+                (
+                    DownloadStatus::Failed,
+                    reason.clone(),
+                    Some(Grab::Skip(reason)),
+                )
+            }
+            Err(e) => {
+                let reason = format!("{client}: {e}");
+                (
+                    DownloadStatus::Failed,
+                    format!("not added: {reason}"),
+                    Some(Grab::Stop(reason)),
+                )
+            }
         };
         self.w
             .store
-            .set_download_status(download_id, status, reason.as_deref().unwrap_or(""))
+            .set_download_status(download_id, status, &message)
             .await?;
-        Ok(match reason {
-            None => Ok(DownloadSummary {
+        Ok(match grab {
+            Some(grab) => grab,
+            None => Grab::Added(DownloadSummary {
                 id: download_id,
                 info_hash: resolved.info_hash,
                 client,
                 status,
             }),
-            Some(reason) => Err(reason),
         })
     }
 }

@@ -79,6 +79,8 @@ pub struct Fake {
     pub metadata: MetadataBehaviour,
     pub releases: Vec<Release>,
     pub add_error: Option<String>,
+    /// While true, the client answers as if it were unreachable.
+    pub client_down: std::sync::atomic::AtomicBool,
     pub gates: HashMap<Step, Gate>,
     pub added: Mutex<Vec<String>>,
 }
@@ -89,6 +91,7 @@ impl Default for Fake {
             metadata: MetadataBehaviour::Album,
             releases: vec![release("Artist - Album (2020) [FLAC]", 12, HASH_A)],
             add_error: None,
+            client_down: std::sync::atomic::AtomicBool::new(false),
             gates: HashMap::new(),
             added: Mutex::new(Vec::new()),
         }
@@ -248,8 +251,13 @@ impl TorrentClient for Fake {
 
     async fn add(&self, request: AddRequest<'_>) -> Result<(), TorrentClientError> {
         self.hold(Step::Add).await;
+        if self.client_down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(TorrentClientError::Unavailable(
+                "cannot reach the client: connection refused".into(),
+            ));
+        }
         if let Some(e) = &self.add_error {
-            return Err(TorrentClientError::Failed(e.clone()));
+            return Err(TorrentClientError::Refused(e.clone()));
         }
         self.added
             .lock()

@@ -375,3 +375,103 @@ async fn many_late_clients_with_a_tiny_bus_each_get_everything() {
     first.finish().await;
     app.stop().await;
 }
+
+/// A client that is down (or misconfigured) is not the releases' fault: the
+/// run stops at the first, and nothing is blocklisted for later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_is_down_stops_the_run_and_blocklists_nothing() {
+    let fake = Fake {
+        releases: vec![
+            crate::doubles::release("Artist - Album [FLAC] A", 12, HASH_A),
+            crate::doubles::release("Artist - Album [FLAC] B", 20, crate::doubles::HASH_B),
+        ],
+        ..Fake::default()
+    };
+    fake.client_down
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let (fake, providers) = fake.into_providers();
+    let app = TestApp::spawn(Backend::Sqlite, providers).await;
+    let down = app
+        .watch(start(ALBUM, pb::Quality::Lossless))
+        .await
+        .unwrap()
+        .finish()
+        .await;
+    let result = down.result();
+    assert_eq!(result.status(), S::Failed);
+    assert!(
+        result.message.contains("connection refused"),
+        "{}",
+        result.message
+    );
+    let album = AlbumId::parse(ALBUM).unwrap();
+    let downloads = app.workflows.store.album_downloads(&album).await.unwrap();
+    assert_eq!(downloads.len(), 1, "one attempt, not one per candidate");
+    assert_eq!(downloads[0].status, DownloadStatus::Failed);
+    assert!(
+        downloads[0].message.starts_with("not added"),
+        "{}",
+        downloads[0].message
+    );
+
+    // Back up: the same best release is grabbed, not blocklisted.
+    fake.client_down
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    let up = app
+        .watch(start(ALBUM, pb::Quality::Lossless))
+        .await
+        .unwrap()
+        .finish()
+        .await;
+    assert_eq!(up.result().status(), S::Complete, "{}", up.result().message);
+    assert_eq!(
+        up.result().download.as_ref().unwrap().info_hash,
+        crate::doubles::HASH_B
+    );
+    app.stop().await;
+}
+
+/// Cancelling while the client is being asked waits for its answer: no
+/// download is left `pending`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_during_the_add_waits_for_the_clients_answer() {
+    let mut fake = Fake::default();
+    let gate = fake.gate(Step::Add);
+    let (fake, providers) = fake.into_providers();
+    let app = TestApp::spawn(Backend::Sqlite, providers).await;
+    let mut watcher = app
+        .watch(start(ALBUM, pb::Quality::Lossless))
+        .await
+        .unwrap();
+    let seen = watcher.take_updates(5).await;
+    gate.reached().await;
+    let run_id = RunId::parse(&seen[0].run_id).unwrap();
+    let workflows = app.workflows.clone();
+    let cancel = tokio::spawn(async move { workflows.cancel(run_id, "changed my mind").await });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(
+        !cancel.is_finished(),
+        "the cancel waits for the add in flight"
+    );
+    gate.open();
+    let outcome = within("the cancel", cancel).await.unwrap().unwrap();
+    assert_eq!(outcome.run.status, WorkflowStatus::Cancelled);
+    assert_eq!(watcher.finish().await.result().status(), S::Cancelled);
+    assert!(
+        app.workflows
+            .store
+            .pending_downloads()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let album = AlbumId::parse(ALBUM).unwrap();
+    let downloads = app.workflows.store.album_downloads(&album).await.unwrap();
+    assert_eq!(
+        downloads[0].status,
+        DownloadStatus::Added,
+        "the client has it, the row says so"
+    );
+    assert_eq!(fake.added.lock().unwrap().len(), 1);
+    app.stop().await;
+}
