@@ -166,7 +166,7 @@ impl<'de> Deserialize<'de> for Seconds {
 pub struct IndexerConfig {
     pub name: String,
     pub url: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "secret")]
     pub api_key: Option<SecretString>,
     #[serde(default = "default_categories")]
     pub categories: Vec<u32>,
@@ -189,7 +189,7 @@ pub struct QbittorrentConfig {
     pub url: String,
     #[serde(default)]
     pub username: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "secret")]
     pub password: Option<SecretString>,
     #[serde(default = "default_category")]
     pub category: String,
@@ -207,6 +207,50 @@ pub struct ReleaseConfig {
     pub ignored_terms: Vec<String>,
     #[serde(default)]
     pub allow_discographies: bool,
+}
+
+/// A secret from the file or the environment. The environment makes
+/// `MUSICAGG_QBITTORRENT__PASSWORD=123456` a number: accept any scalar as
+/// its text, and never echo the value in an error.
+fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+    struct Scalar;
+    impl<'v> serde::de::Visitor<'v> for Scalar {
+        type Value = Option<SecretString>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a secret as text (its value is not shown)")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(SecretString::from(v.to_owned())))
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            self.visit_str(&v.to_string())
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            self.visit_str(&v.to_string())
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            self.visit_str(&v.to_string())
+        }
+        fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            self.visit_str(&v.to_string())
+        }
+        fn visit_char<E: serde::de::Error>(self, v: char) -> Result<Self::Value, E> {
+            self.visit_str(&v.to_string())
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: serde::Deserializer<'v>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(Scalar)
+        }
+    }
+    // Whatever the deserializer says about a value it could not take, the
+    // message must not carry the value.
+    d.deserialize_any(Scalar)
+        .map_err(|_| serde::de::Error::custom("a secret must be text (its value is not shown)"))
 }
 
 fn default_listen() -> SocketAddr {
@@ -389,9 +433,24 @@ mod tests {
             assert_eq!(config.listen.to_string(), "127.0.0.1:7000");
             assert_eq!(config.log_format, LogFormat::Json);
             assert_eq!(config.musicbrainz.cache_ttl, Seconds(7 * 86_400));
-            let qbt = config.qbittorrent.expect("qbittorrent section");
+            let qbt = config.qbittorrent.clone().expect("qbittorrent section");
             assert_eq!(qbt.url, "http://env:8080");
             assert_eq!(qbt.category, "music");
+
+            // A numeric password from the environment is still a password.
+            jail.set_env("MUSICAGG_QBITTORRENT__PASSWORD", "123456");
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            let password = config
+                .qbittorrent
+                .and_then(|q| q.password)
+                .expect("password");
+            assert_eq!(secrecy::ExposeSecret::expose_secret(&password), "123456");
+            jail.set_env("MUSICAGG_QBITTORRENT__PASSWORD", "[1, 2]");
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(
+                err.to_lowercase().contains("password") && !err.contains("1, 2"),
+                "{err}"
+            );
             Ok(())
         });
     }

@@ -226,9 +226,29 @@ fn transport(e: &reqwest::Error) -> &'static str {
     }
 }
 
-/// The URL with every query value replaced by `***` (API keys live there).
+/// The URL with every query value replaced by `***` (API keys live there),
+/// and every long opaque path segment too (tracker passkeys live there:
+/// `/download/<passkey>/123`).
 pub fn redact(url: &Url) -> String {
     let mut shown = url.clone();
+    let segments: Option<Vec<String>> = url.path_segments().map(|segments| {
+        segments
+            .map(|segment| {
+                let opaque = segment.len() >= 20
+                    && segment
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                if opaque {
+                    "***".to_owned()
+                } else {
+                    segment.to_owned()
+                }
+            })
+            .collect()
+    });
+    if let Some(segments) = segments {
+        shown.set_path(&segments.join("/"));
+    }
     let pairs: Vec<(String, String)> = url
         .query_pairs()
         .map(|(k, _)| (k.into_owned(), "***".to_owned()))
@@ -245,6 +265,16 @@ pub fn redact(url: &Url) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passkeys_in_paths_are_redacted() {
+        let url =
+            Url::parse("https://tracker.example/download/0123456789abcdef0123456789abcdef/123")
+                .unwrap();
+        assert_eq!(redact(&url), "https://tracker.example/download/***/123");
+        let details = Url::parse("https://tracker.example/details/101").unwrap();
+        assert_eq!(redact(&details), "https://tracker.example/details/101");
+    }
 
     #[test]
     fn links_are_redacted() {

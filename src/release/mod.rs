@@ -75,7 +75,8 @@ impl Candidate {
         CandidateSummary {
             indexer: self.release.indexer.clone(),
             title: self.release.title.clone(),
-            guid: self.release.guid.clone(),
+            // Stored and shown: a guid may be a download link with a key.
+            guid: shown_guid(&self.release.guid),
             info_hash: self.release.info_hash.clone(),
             size_bytes: self.release.size_bytes,
             seeders: self.release.seeders,
@@ -84,6 +85,15 @@ impl Candidate {
             rejections: self.rejections.clone(),
             details: self.details.clone(),
         }
+    }
+}
+
+/// A guid as stored and shown: URL-like guids lose their query values and
+/// opaque path segments (Jackett and Prowlarr links carry API keys).
+fn shown_guid(guid: &str) -> String {
+    match url::Url::parse(guid) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => crate::magnet::redact(&url),
+        _ => guid.to_owned(),
     }
 }
 

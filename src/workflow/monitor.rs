@@ -56,7 +56,7 @@ enum StepError {
 /// without a terminal event unless the database refuses every write.
 pub(super) async fn supervise(w: Workflows, entry: Arc<WorkflowEntry>) {
     let last_seq = Arc::new(AtomicI64::new(0));
-    let ending = match w.store.create_run(entry.run_id, &entry.key).await {
+    let ending = match create_run(&w, &entry).await {
         Ok(_) => run_steps(&w, &entry, &last_seq).await,
         Err(e) => {
             // Without a run row nothing can be stored: tell the subscribers
@@ -74,6 +74,36 @@ pub(super) async fn supervise(w: Workflows, entry: Arc<WorkflowEntry>) {
     };
     record_ending(&w, &entry, &last_seq, ending).await;
     finish(&w, &entry);
+}
+
+/// Writes the run row. An unfinished row of the same album and quality with
+/// no live workflow (its terminal write failed earlier) would block the album
+/// until the next restart: it is ended FAILED here, and the row written.
+async fn create_run(w: &Workflows, entry: &WorkflowEntry) -> Result<(), StoreError> {
+    match w.store.create_run(entry.run_id, &entry.key).await {
+        Err(StoreError::AlreadyRunning(_)) => {
+            if let Some(orphan) = w.store.latest_run(&entry.key).await?
+                && !orphan.is_finished()
+                && w.registry.get_by_run(orphan.id).is_none()
+            {
+                let message = "interrupted: its workflow ended without recording an outcome";
+                match w
+                    .store
+                    .append_event(orphan.id, WorkflowStatus::Failed, message, None)
+                    .await
+                {
+                    Ok(event) => w.bus.publish(event),
+                    Err(StoreError::RunFinished(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            w.store
+                .create_run(entry.run_id, &entry.key)
+                .await
+                .map(|_| ())
+        }
+        other => other.map(|_| ()),
+    }
 }
 
 async fn run_steps(w: &Workflows, entry: &Arc<WorkflowEntry>, last_seq: &Arc<AtomicI64>) -> Ending {

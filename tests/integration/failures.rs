@@ -475,3 +475,33 @@ async fn a_cancel_during_the_add_waits_for_the_clients_answer() {
     assert_eq!(fake.added.lock().unwrap().len(), 1);
     app.stop().await;
 }
+
+/// An unfinished run with no live workflow (its terminal write failed) must
+/// not block its album until the next restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_orphan_unfinished_run_does_not_block_its_album() {
+    let (_fake, providers) = Fake::default().into_providers();
+    let app = TestApp::spawn(Backend::Postgres, providers).await;
+    let key = WorkflowKey {
+        album_id: AlbumId::parse(ALBUM).unwrap(),
+        quality: Quality::Lossless,
+    };
+    let orphan = RunId::new();
+    app.workflows.store.create_run(orphan, &key).await.unwrap();
+    let received = app
+        .watch(start(ALBUM, pb::Quality::Lossless))
+        .await
+        .unwrap()
+        .finish()
+        .await;
+    assert_eq!(
+        received.result().status(),
+        S::Complete,
+        "{}",
+        received.result().message
+    );
+    let orphan = app.workflows.store.run(orphan).await.unwrap().unwrap();
+    assert_eq!(orphan.status, WorkflowStatus::Failed);
+    assert!(orphan.message.contains("interrupted"), "{}", orphan.message);
+    app.stop().await;
+}
