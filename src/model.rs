@@ -99,9 +99,25 @@ impl Quality {
     }
 }
 
+impl Quality {
+    /// The name users type and read (`musicagg monitor --quality …`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Quality::Any => "any",
+            Quality::Lossless => "lossless",
+            Quality::LosslessHires => "hires",
+            Quality::Mp3_320 => "mp3-320",
+            Quality::Mp3V0 => "mp3-v0",
+            Quality::LossyHigh => "lossy",
+        }
+    }
+}
+
+/// Shows the user's name ([`Quality::label`]); the database keeps
+/// [`Quality::as_str`].
 impl fmt::Display for Quality {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(self.label())
     }
 }
 

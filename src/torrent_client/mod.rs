@@ -55,7 +55,7 @@ pub struct NoTorrentClient;
 #[async_trait]
 impl TorrentClient for NoTorrentClient {
     fn name(&self) -> &str {
-        "none"
+        "no torrent client"
     }
 
     async fn add(&self, _request: AddRequest<'_>) -> Result<(), TorrentClientError> {

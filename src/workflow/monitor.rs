@@ -313,9 +313,13 @@ impl Steps {
         // One query serves the owned check now and the history later.
         // Keyed by the canonical id (a merged id's downloads live there too).
         let downloads = self.w.store.album_downloads(&album.id).await?;
+        // Owned: an added download at this quality; ANY takes any, and a
+        // 24-bit download is a lossless one.
         let owned = downloads.iter().rev().find(|d| {
             d.status == DownloadStatus::Added
-                && (key.quality == Quality::Any || d.quality == key.quality)
+                && (key.quality == Quality::Any
+                    || d.quality == key.quality
+                    || (key.quality == Quality::Lossless && d.quality == Quality::LosslessHires))
         });
         if let Some(owned) = owned {
             outcome.download = Some(DownloadSummary {
