@@ -173,7 +173,27 @@ pub fn providers_from_config(config: &Config, store: Arc<dyn Store>) -> anyhow::
 }
 
 /// The URL without its password, for messages.
-fn redact_url(url: &str) -> String {
+/// The database URL without its password (in the userinfo, or as a
+/// `password=` parameter), for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    let (url, query) = match url.split_once('?') {
+        Some((base, query)) => {
+            let shown: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            (base, format!("?{}", shown.join("&")))
+        }
+        None => (url, String::new()),
+    };
+    let base = redact_userinfo(url);
+    format!("{base}{query}")
+}
+
+fn redact_userinfo(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let credentials = &url[scheme_end + 3..at];
@@ -198,6 +218,10 @@ mod tests {
         assert_eq!(
             super::redact_url("postgres://me@db/x"),
             "postgres://me@db/x"
+        );
+        assert_eq!(
+            super::redact_url("postgres://db/x?user=me&password=secret&sslmode=off"),
+            "postgres://db/x?user=me&password=***&sslmode=off"
         );
     }
 }

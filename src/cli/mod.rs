@@ -388,7 +388,7 @@ async fn serve(config_path: Option<PathBuf>) -> Result<ExitCode, CliError> {
     let app = crate::App::build(&config).await?;
     tracing::info!(
         addr = %app.local_addr(),
-        database = %config.database_url().split('@').next_back().unwrap_or_default(),
+        database = %crate::app::redact_url(&config.database_url()),
         "musicagg ready"
     );
     app.run_until_stopped(shutdown_signal()).await?;
