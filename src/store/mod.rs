@@ -99,6 +99,8 @@ pub struct DownloadRecord {
     pub info_hash: String,
     pub magnet_uri: String,
     pub title: String,
+    /// The indexer the release came from.
+    pub indexer: String,
     pub client: String,
     pub status: DownloadStatus,
     pub message: String,

@@ -366,7 +366,7 @@ macro_rules! impl_sql_store {
             ) -> Result<Option<$crate::store::DownloadRecord>, $crate::store::StoreError> {
                 let row: Option<$crate::store::rows::DownloadRow> = sqlx::query_as(
                     "SELECT d.id, d.album_id, d.quality, d.run_id, d.info_hash, t.magnet_uri, \
-                     t.title, d.client, d.status, d.message, d.created_at, d.updated_at \
+                     t.title, t.indexer, d.client, d.status, d.message, d.created_at, d.updated_at \
                      FROM downloads d JOIN torrents t ON t.info_hash = d.info_hash \
                      WHERE d.album_id = $1 AND ($2 = 'any' OR d.quality = $2) \
                      AND d.status = 'added' ORDER BY d.id DESC LIMIT 1",
@@ -384,7 +384,7 @@ macro_rules! impl_sql_store {
             ) -> Result<Vec<$crate::store::DownloadRecord>, $crate::store::StoreError> {
                 let rows: Vec<$crate::store::rows::DownloadRow> = sqlx::query_as(
                     "SELECT d.id, d.album_id, d.quality, d.run_id, d.info_hash, t.magnet_uri, \
-                     t.title, d.client, d.status, d.message, d.created_at, d.updated_at \
+                     t.title, t.indexer, d.client, d.status, d.message, d.created_at, d.updated_at \
                      FROM downloads d JOIN torrents t ON t.info_hash = d.info_hash \
                      WHERE d.album_id = $1 ORDER BY d.id",
                 )
@@ -445,7 +445,7 @@ macro_rules! impl_sql_store {
             ) -> Result<Vec<$crate::store::DownloadRecord>, $crate::store::StoreError> {
                 let rows: Vec<$crate::store::rows::DownloadRow> = sqlx::query_as(
                     "SELECT d.id, d.album_id, d.quality, d.run_id, d.info_hash, t.magnet_uri, \
-                     t.title, d.client, d.status, d.message, d.created_at, d.updated_at \
+                     t.title, t.indexer, d.client, d.status, d.message, d.created_at, d.updated_at \
                      FROM downloads d JOIN torrents t ON t.info_hash = d.info_hash \
                      WHERE d.status = 'pending' ORDER BY d.id",
                 )

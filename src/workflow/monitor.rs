@@ -229,6 +229,10 @@ fn history(downloads: &[DownloadRecord]) -> History {
             }
             DownloadStatus::Failed if download.message.starts_with(REFUSED) => {
                 history.blocklist.block_info_hash(&download.info_hash);
+                // Feeds without hashes are matched by title on the indexer.
+                history
+                    .blocklist
+                    .block_title(&download.indexer, &download.title);
             }
             DownloadStatus::Failed => {}
         }

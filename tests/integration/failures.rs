@@ -156,6 +156,15 @@ async fn a_failing_torrent_client_marks_the_download_failed_and_the_run_failed()
             .unwrap()
             .is_empty()
     );
+    // The client refused that torrent: it is blocklisted for the album.
+    let again = app
+        .watch(start(ALBUM, pb::Quality::Lossless))
+        .await
+        .unwrap()
+        .finish()
+        .await;
+    let reasons = &again.result().rejected_candidates[0].rejection_reasons;
+    assert!(reasons[0].starts_with("blocklisted"), "{reasons:?}");
     app.stop().await;
 }
 
