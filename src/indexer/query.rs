@@ -77,8 +77,14 @@ impl SearchRequest {
 /// or first when there is no music search).
 pub fn plan(caps: &Caps, artist: &str, album: &str, year: Option<i32>) -> Vec<SearchRequest> {
     let mut requests = Vec::with_capacity(2);
-    let artist = artist.trim();
     let album = album.trim();
+    // A compilation's credit ("Various Artists") is not in its release
+    // titles ("VA - …", or the title alone): trackers AND their keywords,
+    // so searching by it finds nothing. Search by the album alone.
+    let artist = match artist.trim() {
+        a if is_various_artists(a) => "",
+        a => a,
+    };
     if caps.music_by_artist_and_album() && !artist.is_empty() && !album.is_empty() {
         let clean = |term: &str| {
             if caps.music.raw {
@@ -123,6 +129,15 @@ pub fn plan(caps: &Caps, artist: &str, album: &str, year: Option<i32>) -> Vec<Se
         params: vec![("t", function.to_owned()), ("q", q)],
     });
     requests
+}
+
+/// MusicBrainz's "Various Artists" and the usual spellings of it.
+fn is_various_artists(artist: &str) -> bool {
+    let a = artist.to_ascii_lowercase();
+    matches!(
+        a.as_str(),
+        "various artists" | "various" | "va" | "v.a." | "v/a"
+    )
 }
 
 /// Cleans one search term by the rules in the module documentation.
@@ -316,6 +331,24 @@ mod tests {
             Some(1994),
         );
         assert!(!unsupported[0].describe().contains("year"));
+    }
+
+    #[test]
+    fn compilations_are_searched_by_album_alone() {
+        let plan = plan(
+            &caps("q,artist,album", true),
+            "Various Artists",
+            "Pulp Fiction OST",
+            None,
+        );
+        assert_eq!(plan.len(), 1, "no artist+album music search: {plan:?}");
+        assert_eq!(
+            plan[0].params,
+            vec![
+                ("t", "search".to_owned()),
+                ("q", "Pulp Fiction OST".to_owned())
+            ]
+        );
     }
 
     #[test]
