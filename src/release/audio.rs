@@ -26,6 +26,10 @@ pub enum Codec {
     Vorbis,
     Opus,
     Wma,
+    /// Direct Stream Digital (SACD images, DSF/DFF files): 1-bit audio at
+    /// megahertz rates. Lossless, but a library usually has to convert it,
+    /// so the lossless tier prefers every PCM codec to it.
+    Dsd,
     #[default]
     Unknown,
 }
@@ -34,7 +38,7 @@ impl Codec {
     pub fn is_lossless(self) -> bool {
         matches!(
             self,
-            Codec::Flac | Codec::Alac | Codec::Ape | Codec::WavPack | Codec::Wav
+            Codec::Flac | Codec::Alac | Codec::Ape | Codec::WavPack | Codec::Wav | Codec::Dsd
         )
     }
 
@@ -58,6 +62,7 @@ impl Codec {
             Codec::Vorbis => "Vorbis",
             Codec::Opus => "Opus",
             Codec::Wma => "WMA",
+            Codec::Dsd => "DSD",
             Codec::Unknown => "unknown",
         }
     }
@@ -169,6 +174,10 @@ pub(crate) struct AudioTags {
     pub year_range: bool,
     pub lossless_word: bool,
     pub vbr_word: bool,
+    /// DSD was named. Kept apart from `codec` because "DSD" is often the
+    /// source of a PCM conversion ("[SACD] [DSD64 > FLAC 24-88]"): a PCM
+    /// codec named anywhere in the title wins (see [`AudioTags::codec`]).
+    pub dsd: bool,
     /// Something tag-like was seen (used to classify bracket groups).
     pub any: bool,
 }
@@ -180,15 +189,20 @@ fn re(pattern: &str) -> Regex {
 
 const RATES: &str = r"44[.,]1|44|48|88[.,]2|88|96|176[.,]4|176|192|352[.,]8|352|384";
 
+// "24-96", "24bit/96kHz", "24B-96K" (the terse form some uploaders use)
 static DEPTH_RATE: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
-        r"\b(16|24|32)\s*-?\s*(?:bits?)?\s*[-/x]\s*({RATES})\s*(?:k?hz)?\b"
+        r"\b(16|24|32)\s*(?:-?\s*(?:bits?|b)\s*[-/x]?|[-/x])\s*({RATES})\s*(?:k?hz|k)?\b"
     ))
 });
 static DEPTH: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\b(?:(16|24|32)\s*-?\s*bits?|flac(16|24)|tr(16|24))\b"));
+    LazyLock::new(|| re(r"\b(?:(16|24|32)\s*-?\s*bits?|flac\s?(16|24)|tr(16|24))\b"));
 static RATE: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"\b({RATES})\s*-?\s*k?hz\b")));
 static HIRES: LazyLock<Regex> = LazyLock::new(|| re(r"\bhi[\s-]?res\b"));
+/// A full date ("2019-03-15"): its year is the year, and "2019-03" is not
+/// a year range.
+static DATE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b((?:19|20)\d\d)[-./](?:0[1-9]|1[0-2])[-./](?:[0-2]\d|3[01])\b"));
 static YEAR_RANGE: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b(?:19|20)\d\d\s*[-–—]\s*(?:(?:19|20)\d\d|\d\d)\b"));
 static YEAR: LazyLock<Regex> = LazyLock::new(|| re(r"\b((?:19|20)\d\d)\b"));
@@ -204,15 +218,28 @@ static CODEC: LazyLock<Regex> = LazyLock::new(|| {
         r"\b(flac(?:16|24)?|alac|apple lossless|ape|monkey'?s audio|wavpack|wv|wav|mp3|lame|aac|he-aac|m4a|ogg|vorbis|opus|wma)\b",
     )
 });
+/// DSD in its names: the format ("DSD", "DSD64"), its file types (DSF,
+/// DFF) and the SACD disc image ("SACD ISO"), which holds DSD.
+static DSD: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b(?:dsd\s*(64|128|256|512|1024)?|dsf|dff|sacd[\s-]?iso)\b"));
+/// DSD rates in megahertz ("DSD 5.6 MHz"): 2.8, 5.6, 11.2, 22.5 MHz are
+/// DSD64 to DSD512.
+static DSD_MHZ: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b(2[.,]8|5[.,]6|11[.,]2|22[.,][45])\s*mhz\b"));
 static BARE_BITRATE: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b(32|48|64|80|96|112|128|160|192|224|256|320)\b(\s*[%\p{L}]+)?"));
 static SOURCE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(\d+\s*x?\s*cd|cd\d?|cdda|cdr|cdm|cds|cd-?rip|web|web-?dl|webrip|bandcamp|qobuz|tidal|deezer|itunes|amazon|beatport|hdtracks|7digital|vinyl|vinylrip|lp|vls|sacd|sacd-?r|sacd-?iso|dsd\d*|dvd|dvda|dvd-?a|dvd-?audio|blu-?ray|bd|bd-?a|cassette|tape)\b",
+        r"\b(\d+\s*x?\s*cd|cd\d?|cdda|cdr|cdm|cds|cd-?rip|web|web-?dl|webrip|bandcamp|qobuz|tidal|deezer|itunes|amazon|beatport|hdtracks|nativedsd|7digital|spotify|youtube|soundcloud|apple\s?music|vinyl|vinylrip|\d*\s*x?\s*lp|vls|sacd|sacd-?r|sacd-?iso|eac|dvd|dvda|dvd-?a|dvd-?audio|blu-?ray|bd|bd-?a|bd-?rip|cassette|tape)\b",
     )
 });
 static REVISION: LazyLock<Regex> = LazyLock::new(|| re(r"\b(proper|repack|re-?rip)\b"));
 static LOSSLESS: LazyLock<Regex> = LazyLock::new(|| re(r"\blossless\b"));
+/// Video words (concert films on music trackers): no audio facts, but they
+/// are tags, so "(1080p)" is not taken for a subtitle of the album.
+static VIDEO: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"\b(?:(?:480|576|720|1080|2160)[pi]|x26[45]|h\.?26[45]|hevc|remux|bdrip|ntsc|pal)\b")
+});
 static PACKAGING: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b(tracks|image|cue|log|scans|covers|artwork|lossy|official)\b"));
 
@@ -251,10 +278,14 @@ fn source_of(word: &str) -> Option<Source> {
     let w = word.replace([' ', '-'], "");
     Some(match w.as_str() {
         "web" | "webdl" | "webrip" | "bandcamp" | "qobuz" | "tidal" | "deezer" | "itunes"
-        | "amazon" | "beatport" | "hdtracks" | "7digital" => Source::Web,
-        "vinyl" | "vinylrip" | "lp" | "vls" => Source::Vinyl,
+        | "amazon" | "beatport" | "hdtracks" | "nativedsd" | "7digital" | "spotify" | "youtube"
+        | "soundcloud" | "applemusic" => Source::Web,
+        "vinyl" | "vinylrip" | "vls" => Source::Vinyl,
+        w if w.ends_with("lp") => Source::Vinyl, // "LP", "2LP", "2xLP"
+        // Exact Audio Copy: the CD ripper whose name marks a CD rip
+        "eac" => Source::Cd,
         "dvd" | "dvda" | "dvdaudio" => Source::Dvd,
-        "bluray" | "bd" | "bda" => Source::BluRay,
+        "bluray" | "bd" | "bda" | "bdrip" => Source::BluRay,
         "cassette" | "tape" => Source::Cassette,
         w if w.starts_with("sacd") || w.starts_with("dsd") => Source::Sacd,
         w if w.contains("cd") => Source::Cd,
@@ -285,7 +316,9 @@ impl AudioTags {
     /// titles put the main format first ("FLAC + MP3 320" is a FLAC release
     /// with extras).
     pub(crate) fn scan(&mut self, group: &str) {
-        let mut t = group.to_lowercase();
+        // "MP3_320": an underscore joins tag words like a space (and keeps
+        // byte offsets, which `blank` relies on)
+        let mut t = group.to_lowercase().replace('_', " ");
 
         if let Some(c) = DEPTH_RATE.captures(&t) {
             self.any = true;
@@ -309,6 +342,11 @@ impl AudioTags {
             // fact tiers use, so record it.
             self.bit_depth = self.bit_depth.or(Some(24));
         }
+        if let Some(c) = DATE.captures(&t) {
+            self.any = true;
+            self.year = self.year.or_else(|| c[1].parse().ok());
+        }
+        blank(&mut t, &DATE);
         if YEAR_RANGE.is_match(&t) {
             self.any = true;
             self.year_range = true;
@@ -335,6 +373,25 @@ impl AudioTags {
         }
         if self.codec.is_none() {
             self.codec = codec_here;
+        }
+        if let Some(c) = DSD.captures(&t) {
+            self.any = true;
+            self.dsd = true;
+            // DSD64 = 64 × 44.1 kHz
+            let rate = c
+                .get(1)
+                .and_then(|m| m.as_str().parse::<u32>().ok())
+                .or_else(|| {
+                    DSD_MHZ.captures(&t).map(|m| match &m[1][..1] {
+                        "2" if m[1].starts_with("22") => 512,
+                        "2" => 64,
+                        "5" => 128,
+                        _ => 256,
+                    })
+                });
+            if codec_here.is_none() {
+                self.sample_rate_hz = self.sample_rate_hz.or(rate.map(|r| r * 44_100));
+            }
         }
 
         if let Some(c) = KBPS.captures(&t) {
@@ -408,6 +465,19 @@ impl AudioTags {
             }
         }
 
+        // A group that is nothing but a standard bitrate ("[320]") is one;
+        // the codec may be in another group ("[320] [MP3]").
+        if self.bitrate_kbps.is_none()
+            && let Some(n) = BARE_BITRATE
+                .captures(t.trim())
+                .filter(|c| c.get(2).is_none() && c.get(0).is_some_and(|m| m.as_str() == t.trim()))
+                .and_then(|c| c[1].parse::<u32>().ok())
+                .filter(|n| *n >= 128)
+        {
+            self.any = true;
+            self.bitrate_kbps = Some(n);
+        }
+
         if let Some(m) = SOURCE.find(&t) {
             self.any = true;
             self.source = self.source.or_else(|| source_of(m.as_str()));
@@ -425,61 +495,21 @@ impl AudioTags {
             self.any = true;
             self.lossless_word = true;
         }
+        if VIDEO.is_match(&t) {
+            self.any = true;
+        }
         if PACKAGING.is_match(&t) {
             self.any = true;
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn scan(s: &str) -> AudioTags {
-        let mut a = AudioTags::default();
-        a.scan(s);
-        a
-    }
-
-    #[test]
-    fn depth_and_rate_forms() {
-        for (s, d, r) in [
-            ("FLAC 24-96", 24, 96_000),
-            ("24/192", 24, 192_000),
-            ("24bit/96kHz", 24, 96_000),
-            ("24 bit 44.1 kHz", 24, 44_100),
-            ("16-44", 16, 44_100),
-            ("24-88.2", 24, 88_200),
-        ] {
-            let a = scan(s);
-            assert_eq!((a.bit_depth, a.sample_rate_hz), (Some(d), Some(r)), "{s}");
-            assert_eq!(a.bitrate_kbps, None, "{s}");
-        }
-        assert_eq!(scan("Hi-Res").bit_depth, Some(24));
-        assert_eq!(scan("FLAC24").bit_depth, Some(24));
-    }
-
-    #[test]
-    fn bitrates_need_context() {
-        assert_eq!(scan("MP3, 320 kbps").bitrate_kbps, Some(320));
-        assert_eq!(scan("MP3 320").bitrate_kbps, Some(320));
-        assert_eq!(scan("CBR 320").bitrate_kbps, Some(320));
-        assert_eq!(scan("320kbps").bitrate_kbps, Some(320));
-        assert_eq!(scan("Live at 320 Club").bitrate_kbps, None);
-        assert_eq!(scan("MP3 2019").bitrate_kbps, None);
-        assert_eq!(scan("MP3 128 tracks").bitrate_kbps, None);
-        assert_eq!(scan("OGG q8").vorbis_quality, Some(8));
-        assert_eq!(scan("Opus 160").bitrate_kbps, Some(160));
-        assert_eq!(scan("VBR V0").vbr_preset, Some(VbrPreset(0)));
-        assert_eq!(scan("APS").vbr_preset, Some(VbrPreset(2)));
-    }
-
-    #[test]
-    fn whole_words_only() {
-        assert_eq!(scan("Flack").codec, None);
-        assert_eq!(scan("Apes").codec, None);
-        assert_eq!(scan("CAT320").bitrate_kbps, None);
-        assert_eq!(scan("M4A ALAC").codec, Some(Codec::Alac));
-        assert_eq!(scan("M4A").codec, Some(Codec::Aac));
+impl AudioTags {
+    /// The codec the title names: a PCM or lossy codec first, else DSD.
+    pub(crate) fn codec(&self) -> Option<Codec> {
+        self.codec.or(self.dsd.then_some(Codec::Dsd))
     }
 }
+
+#[cfg(test)]
+mod tests;

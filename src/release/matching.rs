@@ -39,6 +39,28 @@ fn contains_words(hay: &str, needle: &str) -> bool {
     hay.windows(needle.len()).any(|w| w == needle.as_slice())
 }
 
+/// Where `needle`'s words end in `hay`'s words (first contiguous match).
+fn words_end(hay: &[&str], needle: &str) -> Option<usize> {
+    let needle: Vec<&str> = needle.split(' ').collect();
+    if needle.is_empty() || needle == [""] {
+        return None;
+    }
+    hay.windows(needle.len())
+        .position(|w| w == needle.as_slice())
+        .map(|i| i + needle.len())
+}
+
+/// A fully dotted title ("Artist.Name.Album.Name.2019.FLAC-GRP") has one
+/// name holding both: the album must follow the artist in it, as scene names
+/// put them. Without a known artist, anywhere.
+fn dotted_album_matches(found: &str, artist: &str, album: &str) -> bool {
+    let key = loose_key(found);
+    let hay: Vec<&str> = key.split(' ').collect();
+    let after_artist = words_end(&hay, &loose_key(artist)).unwrap_or(0);
+    let rest = hay[after_artist..].join(" ");
+    contains_words(&rest, &loose_key(album))
+}
+
 /// Equal keys, or one credit extending the other with a joiner ("Artist feat.
 /// Guest", "Artist & Other"), or the release naming one of the credited
 /// artists.
@@ -120,7 +142,7 @@ pub fn check_album(
             Some(_) => album_matches(&found_album, &album.title),
             None => {
                 album_matches(&found_album, &album.title)
-                    || contains_words(&loose_key(&found_album), &loose_key(&album.title))
+                    || dotted_album_matches(&found_album, &album.artist, &album.title)
             }
         };
         if !ok {
@@ -179,6 +201,16 @@ mod tests {
                 "Album Name",
             ),
             (
+                "Nils.Frahm.All.Melody.2018.WEB.FLAC-GRP",
+                "Nils Frahm",
+                "All Melody",
+            ),
+            (
+                "The.Artist.Album.Name.Deluxe.Edition.2019.FLAC-GRP",
+                "The Artist",
+                "Album Name",
+            ),
+            (
                 "VA - Summer Hits (2019) [MP3 320]",
                 "Various Artists",
                 "Summer Hits",
@@ -220,6 +252,25 @@ mod tests {
         assert_eq!(
             check_album(&t, &album("Artist", "The Collection"), false),
             vec![]
+        );
+        // dotted: both names, artist first
+        let t = parse_title("Artist.Name.Other.Album.2019.FLAC-GRP");
+        let r = check_album(&t, &album("Artist Name", "Album Name"), false);
+        assert!(
+            matches!(r.as_slice(), [Rejection::WrongAlbum { .. }]),
+            "{r:?}"
+        );
+        let t = parse_title("Album.Name.Artist.Name.2019.FLAC-GRP");
+        let r = check_album(&t, &album("Artist Name", "Album Name"), false);
+        assert!(
+            matches!(r.as_slice(), [Rejection::WrongAlbum { .. }]),
+            "{r:?}"
+        );
+        let t = parse_title("Other.Artist.Album.Name.2019.FLAC-GRP");
+        let r = check_album(&t, &album("Artist Name", "Album Name"), false);
+        assert!(
+            matches!(r.as_slice(), [Rejection::WrongArtist { .. }]),
+            "{r:?}"
         );
         let unknown = Album::unknown(album("", "").id);
         assert_eq!(

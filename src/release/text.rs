@@ -72,6 +72,12 @@ pub(crate) const EDITION_WORDS: &[&str] = &[
     "xrcd",
     "uhqcd",
     "blu-spec",
+    // release types and store variants: "Album - EP", "Album (Single)",
+    // "Album (Explicit)", "Album (Super Deluxe)" are all the album "Album"
+    "ep",
+    "single",
+    "explicit",
+    "super",
 ];
 
 pub(crate) fn is_edition_word(lower: &str) -> bool {

@@ -12,13 +12,15 @@ use crate::model::Quality;
 /// number where lower is preferred. The orders follow the [releases] issue:
 /// - `lossless_hires`: 24-bit lossless; FLAC, then ALAC, then the rest.
 /// - `lossless`: FLAC (16-bit or unstated) 0, ALAC 1, 24-bit FLAC 2, 24-bit
-///   ALAC 3, APE/WavPack/WAV 4, lossless of unknown codec 5 — CD-quality
-///   FLAC first because it is what a library wants for "lossless": smaller,
-///   playable everywhere.
+///   ALAC 3, APE/WavPack/WAV 4, lossless of unknown codec 5, DSD 6 —
+///   CD-quality FLAC first because it is what a library wants for
+///   "lossless": smaller, playable everywhere; DSD last because hardly any
+///   player reads it and converting it is lossy in practice (filtering),
+///   while an unknown lossless codec is most likely FLAC.
 /// - `mp3_320`: MP3 CBR 320 only. `mp3_v0`: MP3 V0 only.
 /// - `lossy_high`: MP3 320 0, V0 1, MP3 ≥ 256 2, AAC ≥ 256 3, Vorbis ≥ q8
 ///   (or ≥ 256 kbit/s) 4, Opus ≥ 160 5.
-/// - `any`: everything; lossless first (0–5), then lossy by bitrate
+/// - `any`: everything; lossless first (0–6), then lossy by bitrate
 ///   (10 + (400 − kbps) / 10, so 320 → 18, V0 → 25, 128 → 37), lossy of
 ///   unknown bitrate 60, unknown quality 100.
 pub fn tier_rank(guess: &QualityGuess, tier: Quality) -> Option<u32> {
@@ -50,6 +52,7 @@ fn lossless_rank(g: &QualityGuess) -> Option<u32> {
         (Codec::Flac, true) => 2,
         (Codec::Alac, true) => 3,
         (Codec::Unknown, _) => 5,
+        (Codec::Dsd, _) => 6,
         _ => 4,
     })
 }
@@ -124,6 +127,9 @@ pub fn expected_kbps(guess: &QualityGuess) -> Option<(f64, f64, f64)> {
                 None if guess.sample_rate_hz.is_some() => (pcm(16.0, rate), pcm(24.0, rate)),
                 None => (pcm(16.0, 44_100.0), pcm(24.0, 192_000.0)),
             };
+            if guess.codec == Codec::Dsd {
+                return Some(dsd_kbps(guess.sample_rate_hz));
+            }
             if guess.codec == Codec::Wav {
                 Some((low_pcm * 0.97, low_pcm, high_pcm * 1.02))
             } else {
@@ -148,6 +154,18 @@ pub fn expected_kbps(guess: &QualityGuess) -> Option<(f64, f64, f64)> {
         None => None,
     }
 }
+
+/// DSD is 1 bit per sample per channel at `rate` (DSD64, 2.8224 MHz, when
+/// unstated). Low: stereo with DST compression (about half, in SACD ISOs);
+/// typical: plain stereo (DSF/DFF); high: an ISO with a multichannel area
+/// too, or a rate up to 4× the assumed one when none is stated.
+fn dsd_kbps(rate_hz: Option<u32>) -> (f64, f64, f64) {
+    let stereo = |hz: u32| hz as f64 * 2.0 / 1000.0;
+    let rate = rate_hz.unwrap_or(DSD64_HZ);
+    (stereo(rate) * 0.45, stereo(rate), stereo(rate) * 4.0)
+}
+
+const DSD64_HZ: u32 = 2_822_400;
 
 /// Artwork, logs, cue sheets and scans come on top of the audio.
 pub const EXTRAS_ALLOWANCE_BYTES: u64 = 60_000_000;
@@ -181,7 +199,12 @@ pub fn quality_label(g: &QualityGuess) -> String {
         (Codec::Unknown, None) => return String::new(),
         (codec, _) => parts.push(codec.name().into()),
     }
-    if g.lossless == Some(true) {
+    if g.codec == Codec::Dsd {
+        // "DSD128", the name the format goes by, rather than "5644.8 kHz"
+        if let Some(hz) = g.sample_rate_hz.filter(|hz| hz.is_multiple_of(44_100)) {
+            parts[0] = format!("DSD{}", hz / 44_100);
+        }
+    } else if g.lossless == Some(true) {
         if let Some(d) = g.bit_depth {
             parts.push(format!("{d}-bit"));
         }
@@ -207,6 +230,16 @@ mod tests {
     use super::*;
     use crate::release::{infer_quality, parse_title};
 
+    #[test]
+    fn dsd_sizes() {
+        let g = guess("A - B [DSD64]");
+        let (low, typical, high) = expected_kbps(&g).unwrap_or_default();
+        assert!((typical - 5644.8).abs() < 0.1, "{typical}");
+        assert!(low < typical && typical < high);
+        let g = guess("A - B [SACD ISO]");
+        assert_eq!(expected_kbps(&g).map(|k| k.1.round()), Some(5645.0));
+    }
+
     fn guess(title: &str) -> QualityGuess {
         infer_quality(&parse_title(title), &[], None, None)
     }
@@ -221,6 +254,7 @@ mod tests {
         let v0 = guess("A - B [MP3 V0]");
         let aac = guess("A - B [AAC 256]");
         let opus = guess("A - B [Opus 128]");
+        let dsd = guess("A - B [DSD64]");
         for (g, t, r) in [
             (&flac, Quality::Lossless, Some(0)),
             (&alac, Quality::Lossless, Some(1)),
@@ -236,6 +270,10 @@ mod tests {
             (&mp3, Quality::Lossless, None),
             (&mp3, Quality::Any, Some(18)),
             (&guess("A - B"), Quality::Any, Some(100)),
+            (&dsd, Quality::Lossless, Some(6)),
+            (&dsd, Quality::LosslessHires, None),
+            (&dsd, Quality::Any, Some(6)),
+            (&dsd, Quality::LossyHigh, None),
         ] {
             assert_eq!(tier_rank(g, t), r, "{} in {t}", quality_label(g));
         }
@@ -254,6 +292,8 @@ mod tests {
         assert_eq!(quality_label(&guess("A - B [MP3 V0]")), "MP3 V0");
         assert_eq!(quality_label(&guess("A - B [OGG q8]")), "Vorbis q8");
         assert_eq!(quality_label(&guess("A - B")), "");
+        assert_eq!(quality_label(&guess("A - B [DSD128]")), "DSD128");
+        assert_eq!(quality_label(&guess("A - B [SACD ISO]")), "DSD");
         let g = infer_quality(&parse_title("A - B"), &[3040], None, None);
         assert_eq!(quality_label(&g), "lossless (category 3040)");
     }

@@ -19,7 +19,12 @@ use serde::Serialize;
 
 use super::audio::{AudioTags, Codec, Revision, Source, VbrPreset};
 use super::text::{is_edition_word, normalize};
-use super::vocab::{Tagness, clean, is_scene_language, is_scene_marker, tagness};
+use super::vocab::{Tagness, clean, tagness};
+
+mod run;
+mod scene;
+
+use run::{name_aware_tagness, split_run, word_positions};
 
 /// Everything a title says about its release. `None` / empty / `false` /
 /// [`Codec::Unknown`] mean "the title does not say".
@@ -59,15 +64,18 @@ static DISCOGRAPHY: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap_or_else(|e| panic!("bad built-in pattern: {e}"))
 });
 
-const CODEC_WORDS: &[&str] = &[
-    "flac", "alac", "mp3", "aac", "m4a", "wavpack", "vorbis", "ogg", "wma", "opus", "ape", "wav",
-    "wv",
-];
+static LEADING_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*((?:19|20)\d\d)\s+[-–—]\s+(\S.*)$")
+        .unwrap_or_else(|e| panic!("bad built-in pattern: {e}"))
+});
 
 /// Parses one title; never fails (a title with nothing recognisable parses to
 /// a mostly empty [`ParsedTitle`]).
 pub fn parse_title(title: &str) -> ParsedTitle {
-    let prepared: String = title
+    let quoted = corner_quoted_album(title);
+    let prepared: String = quoted
+        .as_deref()
+        .unwrap_or(title)
         .chars()
         .map(|c| match c {
             '【' | '「' | '『' | '〔' => '[',
@@ -80,15 +88,75 @@ pub fn parse_title(title: &str) -> ParsedTitle {
         .collect();
     let prepared = prepared.split_whitespace().collect::<Vec<_>>().join(" ");
 
+    let prepared = strip_internal_marker(&prepared);
     let mut builder = Builder::default();
-    if is_scene_shaped(&prepared) {
-        builder.scene(&prepared);
+    if is_scene_shaped(prepared) {
+        builder.scene(prepared);
     } else {
-        builder.spaced(&prepared);
+        builder.spaced(prepared);
     }
     let mut parsed = builder.finish();
     parsed.discography = DISCOGRAPHY.is_match(&title.to_lowercase());
     parsed
+}
+
+/// Scene internal releases append `_INT` / ` iNT` to the group
+/// (`…-2019-GRP_INT`): not part of the group's name, and its space would
+/// hide the scene shape.
+fn strip_internal_marker(title: &str) -> &str {
+    let n = title.len();
+    if n < 5 || !title.is_char_boundary(n - 4) {
+        return title;
+    }
+    let (head, tail) = title.split_at(n - 4);
+    let marker = tail.starts_with([' ', '_', '.']) && tail[1..].eq_ignore_ascii_case("int");
+    let last_word = head.rsplit(' ').next().unwrap_or(head);
+    let group_before = last_word
+        .rsplit_once('-')
+        .is_some_and(|(_, g)| !g.is_empty() && g.chars().all(char::is_alphanumeric));
+    if marker && group_before { head } else { title }
+}
+
+/// Japanese titles quote the album in corner brackets after the artist,
+/// with no dash: `宇多田ヒカル「BADモード」(2022) [FLAC]`. Rewritten to the
+/// spaced shape `Artist - Album …` so the usual reading applies. Only when
+/// the title has no spaced dash (then the dash is the separator) and some
+/// name text comes before the quote.
+fn corner_quoted_album(title: &str) -> Option<String> {
+    if [" - ", " – ", " — "].iter().any(|s| title.contains(s)) {
+        return None;
+    }
+    let open = title.find(['「', '『'])?;
+    let inner_start = open + title[open..].chars().next()?.len_utf8();
+    let close = inner_start + title[inner_start..].find(['」', '』'])?;
+    let before = title[..open].trim();
+    let artist_text = strip_leading_brackets(before);
+    if artist_text.is_empty() || title[inner_start..close].trim().is_empty() {
+        return None;
+    }
+    let after = &title[close + title[close..].chars().next()?.len_utf8()..];
+    Some(format!(
+        "{before} - {} {after}",
+        title[inner_start..close].trim()
+    ))
+}
+
+/// "[FLAC] (J-Pop) Artist" → "Artist": what is left of a prefix once its
+/// leading bracket groups are gone.
+fn strip_leading_brackets(mut text: &str) -> &str {
+    loop {
+        text = text.trim_start();
+        let close = match text.chars().next() {
+            Some('[') => ']',
+            Some('(') => ')',
+            Some('【') => '】',
+            _ => return text,
+        };
+        match text.find(close) {
+            Some(i) => text = &text[i + close.len_utf8()..],
+            None => return text,
+        }
+    }
 }
 
 /// Scene names have no spaces, or (when an indexer put spaces back) no
@@ -117,7 +185,23 @@ struct Builder {
 enum GroupKind {
     Tag,
     Edition,
+    /// A catalogue number ("CAT001", "XLCD121", "B0027213-02"): ends the
+    /// name like a tag but says nothing about the audio.
+    Catalogue,
     Other,
+}
+
+/// One token of letters and digits with at least three digits: the shape of
+/// catalogue numbers, not of subtitles ("Live", "Taylor's Version").
+fn is_catalogue(body: &str) -> bool {
+    let body = body.trim();
+    !body.is_empty()
+        && !body.contains(' ')
+        && body
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '.')
+        && body.chars().any(char::is_alphabetic)
+        && body.chars().filter(char::is_ascii_digit).count() >= 3
 }
 
 fn classify(body: &str) -> GroupKind {
@@ -125,6 +209,9 @@ fn classify(body: &str) -> GroupKind {
     probe.scan(body);
     if probe.any {
         return GroupKind::Tag;
+    }
+    if is_catalogue(body) {
+        return GroupKind::Catalogue;
     }
     let words: Vec<&str> = body
         .split(|c: char| c.is_whitespace() || c == ',' || c == '/')
@@ -182,7 +269,14 @@ fn split_brackets(text: &str) -> Pieces {
         match classify(body) {
             GroupKind::Tag | GroupKind::Edition => {
                 pieces.tags.push(body.to_owned());
-                if started {
+                // "Artist - [2019] Album": a tag right after the artist's
+                // dash does not end the name; the album follows
+                if started && !awaits_album(&pieces.name) {
+                    broken = true;
+                }
+            }
+            GroupKind::Catalogue => {
+                if started && !awaits_album(&pieces.name) {
                     broken = true;
                 }
             }
@@ -215,101 +309,16 @@ fn push_text(pieces: &mut Pieces, post: &mut String, text: &str, started: &mut b
     }
 }
 
+/// The name so far is an artist and its dash, no album yet ("Artist - ").
+fn awaits_album(name: &str) -> bool {
+    let (artist, rest) = split_artist(name);
+    artist.is_some() && trim_name(rest).is_empty()
+}
+
 fn trim_name(s: &str) -> &str {
     s.trim_matches(|c: char| {
         c.is_whitespace() || matches!(c, '-' | '–' | '—' | ',' | ':' | '/' | '|')
     })
-}
-
-/// Splits a trailing run of tag words off a name: "Album - 1999, FLAC" →
-/// ("Album", "1999, FLAC"). A run is taken only when it has a strong tag or
-/// at least two weak ones, so "Magnum Opus" keeps its Opus. With
-/// `stop_at_codec` (the brackets already named a codec) codec words end the
-/// run: in "Killer Mp3 [FLAC]" the Mp3 is part of the album.
-fn split_run(text: &str, stop_at_codec: bool) -> (String, Option<String>) {
-    let words: Vec<(usize, &str)> = word_positions(text);
-    let kinds: Vec<Tagness> = words.iter().map(|(_, w)| name_aware_tagness(w)).collect();
-    let is_codec = |i: usize| CODEC_WORDS.contains(&clean(words[i].1).to_lowercase().as_str());
-    let mut first = words.len();
-    while first > 0 {
-        match kinds[first - 1] {
-            Tagness::Name => break,
-            Tagness::Strong | Tagness::Weak if stop_at_codec && is_codec(first - 1) => break,
-            _ => first -= 1,
-        }
-    }
-    // A dash inside the run is where the tags really start ("Magnum Opus -
-    // 2018, FLAC"): words before it go back to the name.
-    if let Some(dash) = (first..words.len()).find(|&i| matches!(words[i].1, "-" | "–" | "—")) {
-        first = dash;
-    }
-    let strong_after = |from: usize| (from..words.len()).any(|i| kinds[i] == Tagness::Strong);
-    // Leading source words and name-like codec words go back to the name when
-    // stronger tags follow: "Charlotte's Web 2003 FLAC", "Magnum Opus 2018".
-    let lower = |i: usize| clean(words[i].1).to_lowercase();
-    let source_word = |i: usize| {
-        matches!(
-            lower(i).as_str(),
-            "web" | "cd" | "vinyl" | "cassette" | "lp" | "tape"
-        )
-    };
-    while first < words.len() && strong_after(first + 1) {
-        let name_codec = matches!(lower(first).as_str(), "opus" | "ape" | "wav" | "wv");
-        if source_word(first) || name_codec {
-            first += 1;
-        } else {
-            break;
-        }
-    }
-    // Source words alone do not make a run: "Charlotte's Web", "Live on CD".
-    let strong = (first..words.len())
-        .filter(|&i| kinds[i] == Tagness::Strong && !source_word(i))
-        .count();
-    let weak = (first..words.len())
-        .filter(|&i| kinds[i] == Tagness::Weak)
-        .count();
-    if first == words.len() || (strong == 0 && weak < 2) {
-        return (text.to_owned(), None);
-    }
-    let mut cut = words[first].0;
-    if trim_name(&text[..cut]).is_empty() {
-        // the whole album looks like tags ("Prince - 1999"): its first word
-        // is the album after all
-        let Some(next) = words.get(first + 1) else {
-            return (text.to_owned(), None);
-        };
-        cut = next.0;
-    }
-    (text[..cut].to_owned(), Some(text[cut..].to_owned()))
-}
-
-/// A word carrying a bracket belongs to an inline subtitle such as
-/// "(Taylor's Version)": always part of the name.
-fn name_aware_tagness(word: &str) -> Tagness {
-    if word.contains(['(', ')', '[', ']', '{', '}']) {
-        Tagness::Name
-    } else {
-        tagness(word)
-    }
-}
-
-fn word_positions(text: &str) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in text.char_indices() {
-        match (c.is_whitespace(), start) {
-            (true, Some(s)) => {
-                out.push((s, &text[s..i]));
-                start = None;
-            }
-            (false, None) => start = Some(i),
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        out.push((s, &text[s..]));
-    }
-    out
 }
 
 /// Splits "Artist - Album" at the first spaced dash.
@@ -345,16 +354,35 @@ impl Builder {
             bracket_tags.scan(t);
         }
         let (artist, album_part) = split_artist(&pieces.name);
-        let (album, run) = split_run(album_part, bracket_tags.codec.is_some());
+        // "Artist - 2019 - Album": a year between artist and album
+        // ("Prince - 1999 - 1982, FLAC" has no name after the dash: there
+        // 1999 is the album)
+        let album_part = match LEADING_YEAR.captures(album_part) {
+            Some(c)
+                if c.get(2).is_some_and(|rest| {
+                    word_positions(rest.as_str())
+                        .iter()
+                        .any(|(_, w)| name_aware_tagness(w) == Tagness::Name)
+                }) =>
+            {
+                self.scan_tags(&c[1]);
+                c.get(2).map_or(album_part, |m| m.as_str())
+            }
+            _ => album_part,
+        };
+        let (album, run) = split_run(album_part, bracket_tags.codec().is_some());
         self.artist = artist
             .map(trim_name)
             .filter(|a| !a.is_empty())
             .map(str::to_owned);
-        for t in &pieces.tags {
-            self.scan_tags(t);
-        }
+        // The run comes first: it precedes the trailing brackets in the
+        // title, and the first year is the original one ("Album - 1959
+        // (2019, Remastered), FLAC").
         if let Some(run) = &run {
             self.scan_tags(run);
+        }
+        for t in &pieces.tags {
+            self.scan_tags(t);
         }
         self.album = self.strip_trailing_editions(trim_name(&album));
     }
@@ -398,64 +426,6 @@ impl Builder {
         Some(album.to_owned()).filter(|a| !a.is_empty())
     }
 
-    fn scene(&mut self, title: &str) {
-        let spaced = scene_spaces(title);
-        if [" - ", " – "].iter().any(|s| spaced.contains(s)) {
-            return self.spaced(&spaced);
-        }
-        let mut segs: Vec<String> = spaced
-            .split('-')
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .collect();
-        let group_like = |s: &str| {
-            !s.contains(' ')
-                && s.chars().any(char::is_alphabetic)
-                && s.chars().all(|c| c.is_alphanumeric())
-                && !segment_is_tag(s)
-        };
-        let ends_with_tag = |s: &str| {
-            s.rsplit(' ')
-                .next()
-                .is_some_and(|w| matches!(tagness(w), Tagness::Strong))
-        };
-        let take_group = match segs.as_slice() {
-            [.., last] if segs.len() >= 3 => group_like(last),
-            [first, last] => group_like(last) && ends_with_tag(first),
-            _ => false,
-        };
-        if take_group {
-            self.group = segs.pop();
-        }
-        if segs.len() == 1 {
-            // fully dotted: "Artist.Name.Album.2019.FLAC" — no way to tell
-            // artist from album, so it is all album (the matcher knows)
-            let (name, run) = split_run(&segs[0], false);
-            if let Some(run) = run {
-                self.scan_tags(&run);
-            }
-            self.album = self.strip_trailing_editions(trim_name(&name));
-            return;
-        }
-        let mut iter = segs.into_iter();
-        self.artist = iter.next().filter(|a| !a.is_empty());
-        let rest: Vec<String> = iter.collect();
-        let album_len = rest.iter().take_while(|s| !segment_is_tag(s)).count();
-        let (album_segs, mut tag_segs) = rest.split_at(album_len);
-        let mut album_segs = album_segs.to_vec();
-        if album_segs.is_empty() && tag_segs.len() > 1 {
-            album_segs.push(tag_segs[0].clone());
-            tag_segs = &tag_segs[1..];
-        }
-        let tag_text = tag_segs.join(" ");
-        self.scan_tags(&tag_text);
-        let pieces = split_brackets(&album_segs.join(" - "));
-        for t in &pieces.tags {
-            self.scan_tags(t);
-        }
-        self.album = self.strip_trailing_editions(trim_name(&pieces.name));
-    }
-
     fn finish(self) -> ParsedTitle {
         let mut artist = self.artist;
         let various = artist.as_deref().is_some_and(|a| {
@@ -468,11 +438,17 @@ impl Builder {
             artist = Some("Various Artists".into());
         }
         let t = self.tags;
+        let codec = t.codec().unwrap_or(Codec::Unknown);
         ParsedTitle {
             artist,
             album: self.album,
             year: t.year,
-            codec: t.codec.unwrap_or(Codec::Unknown),
+            codec,
+            // a DSD rate (megahertz) belongs to DSD only: "[DSD64] [FLAC
+            // 24-88]" is a conversion whose files are PCM
+            sample_rate_hz: t
+                .sample_rate_hz
+                .filter(|hz| codec == Codec::Dsd || *hz <= 384_000),
             // an average of a VBR encode is not a constant bitrate
             bitrate_kbps: t
                 .bitrate_kbps
@@ -480,7 +456,6 @@ impl Builder {
             vbr_preset: t.vbr_preset,
             vorbis_quality: t.vorbis_quality,
             bit_depth: t.bit_depth,
-            sample_rate_hz: t.sample_rate_hz,
             source: t.source,
             editions: self.editions,
             discography: false,
@@ -490,39 +465,6 @@ impl Builder {
             various_artists: various,
         }
     }
-}
-
-/// Scene names use `_` and `.` for spaces; a dot between two digits is a
-/// decimal point ("44.1") and stays.
-fn scene_spaces(title: &str) -> String {
-    let chars: Vec<char> = title.chars().collect();
-    let mut out = String::with_capacity(title.len());
-    for (i, &c) in chars.iter().enumerate() {
-        let decimal = c == '.'
-            && i > 0
-            && chars[i - 1].is_ascii_digit()
-            && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
-        if c == '_' || (c == '.' && !decimal) {
-            out.push(' ');
-        } else {
-            out.push(c);
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// A scene segment that is not part of the name: bracketed (catalogue
-/// numbers, editions), a language code, a scene marker, or all tag words.
-fn segment_is_tag(seg: &str) -> bool {
-    if seg.starts_with('(') && seg.ends_with(')') || seg.starts_with('[') && seg.ends_with(']') {
-        return true;
-    }
-    if is_scene_language(seg) || is_scene_marker(&seg.to_lowercase()) {
-        return true;
-    }
-    let words: Vec<&str> = seg.split(' ').collect();
-    words.iter().all(|w| tagness(w) != Tagness::Name)
-        && words.iter().any(|w| tagness(w) != Tagness::Separator)
 }
 
 #[cfg(test)]
@@ -572,5 +514,39 @@ mod tests {
         assert_eq!(p.bitrate_kbps, Some(320));
         let p = parse_title("Roberta Flack - First Take (1969) [MP3 V0]");
         assert_eq!(p.codec, Codec::Mp3);
+    }
+
+    #[test]
+    fn source_words_by_position_and_neighbours() {
+        let p = parse_title("Artist - Album WEB 2019 FLAC");
+        assert_eq!(p.album.as_deref(), Some("Album"));
+        assert_eq!(p.source, Some(Source::Web));
+        let p = parse_title("Moloko - Charlotte's Web 2003 FLAC");
+        assert_eq!(p.album.as_deref(), Some("Charlotte's Web"));
+        assert_eq!(p.source, None);
+        let p = parse_title("Artist - Live on CD 2003 FLAC");
+        assert_eq!(p.album.as_deref(), Some("Live on CD"));
+        let p = parse_title("Artist - Live at 1999 (2001) [MP3 320]");
+        assert_eq!(p.album.as_deref(), Some("Live at 1999"));
+        assert_eq!(p.year, Some(2001));
+    }
+
+    #[test]
+    fn layouts() {
+        let p = parse_title("宇多田ヒカル「BADモード」(2022) [FLAC]");
+        assert_eq!(p.artist.as_deref(), Some("宇多田ヒカル"));
+        assert_eq!(p.album.as_deref(), Some("BADモード"));
+        for t in [
+            "Artist - 2019 - Album [FLAC]",
+            "Artist - [2019] Album [FLAC]",
+        ] {
+            let p = parse_title(t);
+            assert_eq!(p.album.as_deref(), Some("Album"), "{t}");
+            assert_eq!(p.year, Some(2019), "{t}");
+        }
+        let p = parse_title("Artist-Album-WEB-2019-GRP_INT");
+        assert_eq!(p.release_group.as_deref(), Some("GRP"));
+        let p = parse_title("Artist - Album (XLCD121) (1997) [FLAC]");
+        assert_eq!(p.album.as_deref(), Some("Album"));
     }
 }

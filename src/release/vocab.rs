@@ -26,13 +26,13 @@ pub(crate) enum Tagness {
 
 static STRONG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?:flac(?:16|24)?|alac|mp3|aac|m4a|wavpack|vorbis|ogg|wma|lossless|lossy|kbps|kbit|kb/s|vbr|cbr|v[0-9]|web|web-?dl|webrip|vinyl|vinylrip|sacd|cassette|cd|cdda|\d+x?cd|dvd|dvda|dvd-a|blu-?ray|proper|repack|rerip|hi-?res|\d{2,3}k(?:bps|bit)?|(?:16|24|32)-?bits?|(?:16|24|32)[-/](?:44(?:\.1)?|48|88(?:\.2)?|96|176(?:\.4)?|192|352(?:\.8)?|384)(?:k?hz)?|\d+(?:\.\d)?k?hz|(?:19|20)\d\d|(?:19|20)\d\d[-–](?:19|20)\d\d|mp3@?\d+|q\d+|tr24)$",
+        r"^(?:flac(?:16|24)?|alac|mp3|aac|m4a|wavpack|vorbis|ogg|wma|lossless|lossy|kbps|kbit|kb/s|vbr|cbr|v[0-9]|web|web-?dl|webrip|vinyl|vinylrip|\d+x?lp|sacd|sacd-iso|dsd\d*|dsf|dff|eac|cd-?rip|cassette|cd|cdda|\d+x?cd|dvd|dvda|dvd-a|blu-?ray|proper|repack|rerip|hi-?res|\d{2,3}k(?:bps|bit)?|(?:16|24|32)-?bits?|(?:16|24|32)b?[-/](?:44(?:\.1)?|48|88(?:\.2)?|96|176(?:\.4)?|192|352(?:\.8)?|384)(?:k?hz|k)?|\d+(?:\.\d)?k?hz|(?:19|20)\d\d|(?:19|20)\d\d[-–](?:19|20)\d\d|mp3@?\d+|q\d+|tr24|(?:480|576|720|1080|2160)[pi]|x26[45]|h\.?26[45]|hevc|remux|bdrip)$",
     )
     .unwrap_or_else(|e| panic!("bad built-in pattern: {e}"))
 });
 
 static WEAK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:opus|ape|wav|wv|lp|tape|tracks|image|cue|log|bit|khz|\d{1,3}(?:\.\d)?)$")
+    Regex::new(r"^(?:opus|ape|wav|wv|lp|tape|iso|tracks|image|cue|log|bit|khz|\d{1,3}(?:\.\d)?)$")
         .unwrap_or_else(|e| panic!("bad built-in pattern: {e}"))
 });
 
@@ -119,5 +119,10 @@ mod tests {
         assert_eq!(tagness("Deluxe"), Tagness::Edition);
         assert_eq!(tagness("Flack"), Tagness::Name);
         assert_eq!(tagness("-"), Tagness::Separator);
+        assert_eq!(tagness("24B-96K"), Tagness::Strong);
+        assert_eq!(tagness("DSD64"), Tagness::Strong);
+        assert_eq!(tagness("2LP"), Tagness::Strong);
+        assert_eq!(tagness("1080p"), Tagness::Strong);
+        assert_eq!(tagness("x264"), Tagness::Strong);
     }
 }
