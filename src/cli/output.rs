@@ -408,12 +408,13 @@ pub(super) async fn candidates(
             );
         } else if c.accepted {
             println!(
-                "✔ #{:<3} {} [{}] ({}, {} seeders, score {})",
+                "✔ #{:<3} {} [{}] ({}, {} seeder{}, score {})",
                 rank + 1,
                 r.title,
                 r.quality,
                 r.indexer,
                 r.seeders,
+                if r.seeders == 1 { "" } else { "s" },
                 r.score
             );
         } else {
