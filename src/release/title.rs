@@ -21,9 +21,11 @@ use super::audio::{AudioTags, Codec, Revision, Source, VbrPreset};
 use super::text::{is_edition_word, normalize};
 use super::vocab::{Tagness, clean, tagness};
 
+mod names;
 mod run;
 mod scene;
 
+use names::{is_label_bracket, split_disc_marker, undot_tail, year_in_name};
 use run::{name_aware_tagness, split_run, word_positions};
 
 /// Everything a title says about its release. `None` / empty / `false` /
@@ -280,12 +282,20 @@ fn split_brackets(text: &str) -> Pieces {
                     broken = true;
                 }
             }
-            GroupKind::Other if started && !broken => {
+            GroupKind::Other
+                if started
+                    && !broken
+                    && !is_label_bracket(
+                        rest[open..].chars().next().unwrap_or('('),
+                        body,
+                        &after[(end + close_len).min(after.len())..],
+                    ) =>
+            {
                 pieces
                     .name
                     .push_str(&rest[open..open + 1 + end + close_len]);
             }
-            // a leading genre ("(Rock)") or trailing label: not a name
+            // a leading genre ("(Rock)") or a label: not a name
             GroupKind::Other => {}
         }
         rest = &after[(end + close_len).min(after.len())..];
@@ -347,7 +357,7 @@ impl Builder {
     }
 
     fn spaced(&mut self, title: &str) {
-        let title = self.take_group_suffix(title);
+        let title = self.take_group_suffix(&undot_tail(title));
         let pieces = split_brackets(&title);
         let mut bracket_tags = AudioTags::default();
         for t in &pieces.tags {
@@ -370,7 +380,10 @@ impl Builder {
             }
             _ => album_part,
         };
-        let (album, run) = split_run(album_part, bracket_tags.codec().is_some());
+        let (album, run) = match split_run(album_part, bracket_tags.codec().is_some()) {
+            (_, Some(run)) if year_in_name(&run, &pieces.tags) => (album_part.to_owned(), None),
+            split => split,
+        };
         self.artist = artist
             .map(trim_name)
             .filter(|a| !a.is_empty())
@@ -412,6 +425,13 @@ impl Builder {
     }
 
     fn strip_trailing_editions(&mut self, album: &str) -> Option<String> {
+        let album = match split_disc_marker(album) {
+            Some((head, marker)) => {
+                self.scan_tags(marker);
+                head
+            }
+            None => album,
+        };
         let words = word_positions(album);
         let mut first = words.len();
         while first > 0 && name_aware_tagness(words[first - 1].1) == Tagness::Edition {

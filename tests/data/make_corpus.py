@@ -80,6 +80,12 @@ SCENE = [
     ("Burial", "Untrue", "Burial", "Untrue", 2007),
     ("Mp3_Killer", "Night_Shift", "Mp3 Killer", "Night Shift", 2015),
     ("Jon_Hopkins", "Singularity", "Jon Hopkins", "Singularity", 2018),
+    # hyphens inside names: the field separator is chosen by shape
+    ("Sleater-Kinney", "Dig_Me_Out", "Sleater-Kinney", "Dig Me Out", 1996),
+    ("Wu-Tang_Clan", "Enter_The_Wu-Tang", "Wu-Tang Clan", "Enter The Wu-Tang", 1993),
+    ("T-Pain", "Epiphany", "T-Pain", "Epiphany", 2007),
+    ("JAY-Z", "4_44", "JAY-Z", "4 44", 2017),
+    ("Blink-182", "California", "Blink-182", "California", 2016),
 ]
 GROUPS = ["NOiR", "KLV", "dh", "QMX", "WRE", "PTC", "ZEN", "MOLE"]
 
@@ -594,6 +600,48 @@ EXTRA = [
       release_group="GRP"),
     r("VA-Club_Hits_2019-2CD-2019-GRP", VA, "Club Hits 2019", 2019, source="CD",
       release_group="GRP", various_artists="yes"),
+    # scene name fields: one separator, the rest are hyphens in names or parts
+    r("Artist_Name-The_Album-Live_In_Paris-WEB-2019-GRP", "Artist Name",
+      "The Album - Live In Paris", 2019, source="WEB", release_group="GRP"),
+    r("Artist-Album-Part_2-2019-GRP", "Artist", "Album - Part 2", 2019, release_group="GRP"),
+    r("Artist-Album-24_96-WEB-2019-GRP", "Artist", "Album", 2019, source="WEB", bit_depth=24,
+      sample_rate_hz=96000, release_group="GRP"),
+    r("Artist-Album-CD2-2019-GRP", "Artist", "Album", 2019, source="CD", release_group="GRP"),
+    # a label in square brackets before a tag bracket is not the album
+    r("Artist - Album [Sub Pop] (2019) [FLAC]", "Artist", "Album", 2019, codec="FLAC"),
+    r("Artist - Album [Label] (2019)", "Artist", "Album", 2019),
+    r("Artist - Album [Warner] [WBCD1234] [FLAC]", "Artist", "Album", codec="FLAC"),
+    r("Artist - Album [Sub Pop]", "Artist", "Album [Sub Pop]"),
+    r("Artist - Album [Live] (2019) [FLAC]", "Artist", "Album [Live]", 2019, codec="FLAC"),
+    r("Artist - Album [Remastered] (2019)", "Artist", "Album", 2019, editions="remastered"),
+    r("Taylor Swift - Fearless [Taylor's Version] (2021) [FLAC]", "Taylor Swift",
+      "Fearless [Taylor's Version]", 2021, codec="FLAC"),
+    r("Artist - Album (Live at Budokan) (1979) [FLAC]", "Artist", "Album (Live at Budokan)",
+      1979, codec="FLAC"),
+    # disc markers describe the medium
+    r("Artist - Album CD2", "Artist", "Album", source="CD"),
+    r("Artist - Album (CD2)", "Artist", "Album", source="CD"),
+    r("Artist - Album Disc 2", "Artist", "Album"),
+    r("Artist - Album CD 2 (2019) [FLAC]", "Artist", "Album", 2019, codec="FLAC", source="CD"),
+    r("Artist - Album - Disc1 (2019) [MP3 320]", "Artist", "Album", 2019, codec="MP3",
+      bitrate_kbps=320),
+    r("Artist - Album Disc", "Artist", "Album Disc"),
+    r("Artist - CD2", "Artist", "CD2"),
+    r("Artist - Album Vol. 2 (2019)", "Artist", "Album Vol. 2", 2019),
+    # a year inside the name, the release year in brackets
+    r("Artist - Live In Tokyo 2019 (2020)", "Artist", "Live In Tokyo 2019", 2020),
+    r("Artist - Live In Tokyo 2019 (2020) [FLAC]", "Artist", "Live In Tokyo 2019", 2020,
+      codec="FLAC"),
+    r("Artist - Live In Tokyo 2019 [FLAC]", "Artist", "Live In Tokyo", 2019, codec="FLAC"),
+    r("Artist - Album - 2019 (2020) [FLAC]", "Artist", "Album", 2019, codec="FLAC"),
+    # spaced, then dotted
+    r("Artist - Album.2019.FLAC-GRP", "Artist", "Album", 2019, codec="FLAC",
+      release_group="GRP"),
+    r("Artist - Album.Name.2019.WEB.FLAC-GRP", "Artist", "Album Name", 2019, codec="FLAC",
+      source="WEB", release_group="GRP"),
+    r("Artist - Album.2019.FLAC", "Artist", "Album", 2019, codec="FLAC"),
+    r("Artist - Mr.Bungle (2019)", "Artist", "Mr.Bungle", 2019),
+    r("Artist - Album Vol.2 [FLAC]", "Artist", "Album Vol.2", codec="FLAC"),
 ]
 
 

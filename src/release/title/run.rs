@@ -85,7 +85,7 @@ pub(super) fn split_run(text: &str, stop_at_codec: bool) -> (String, Option<Stri
 }
 
 /// Function words and possessives bind the next word into a name phrase.
-fn is_phrase_glue(word: &str) -> bool {
+pub(super) fn is_phrase_glue(word: &str) -> bool {
     let w = word.to_lowercase();
     w.ends_with("'s")
         || w.ends_with("’s")

@@ -1,10 +1,11 @@
 //! Scene names: `Artist_Name-Album_Name-(CAT123)-WEB-2019-GRP`. Words are
 //! joined by `_` or `.`, fields by `-`, the last field is the group. The
 //! hard part is a hyphen inside a field ("Jay-Z", "Blink-182"): it looks
-//! exactly like a field separator, so [`merge_hyphenated_artist`] decides
+//! exactly like a field separator, so [`split_name_fields`] decides
 //! from the shape of the fields, never from a list of known artists.
 
 use super::super::vocab::{Tagness, is_scene_language, is_scene_marker, tagness};
+use super::run::is_phrase_glue;
 use super::{Builder, split_brackets, split_run, trim_name};
 
 impl Builder {
@@ -45,18 +46,27 @@ impl Builder {
             self.album = self.strip_trailing_editions(trim_name(&name));
             return;
         }
-        merge_hyphenated_artist(&mut segs);
-        let mut iter = segs.into_iter();
-        self.artist = iter.next().filter(|a| !a.is_empty());
-        let rest: Vec<String> = iter.collect();
-        let album_len = rest.iter().take_while(|s| !segment_is_tag(s)).count();
-        let (album_segs, mut tag_segs) = rest.split_at(album_len);
-        let mut album_segs = album_segs.to_vec();
+        // the name fields run up to the first tag field; a bare number
+        // followed by a name field is a name ("Blink-182-Enema_Of_The_State")
+        let is_name = |i: usize| {
+            let seg: &str = &segs[i];
+            !segment_is_tag(seg)
+                || (seg.split(' ').all(|w| tagness(w) == Tagness::Weak)
+                    && segs.get(i + 1).is_some_and(|next| !segment_is_tag(next)))
+        };
+        let names_end = (1..segs.len()).find(|&i| !is_name(i)).unwrap_or(segs.len());
+        let (artist, mut album_segs) = split_name_fields(&segs[..names_end]);
+        self.artist = Some(artist).filter(|a| !a.is_empty());
+        let mut tag_segs = &segs[names_end..];
         if album_segs.is_empty() && tag_segs.len() > 1 {
             album_segs.push(tag_segs[0].clone());
             tag_segs = &tag_segs[1..];
         }
-        let tag_text = tag_segs.join(" ");
+        let tag_text = tag_segs
+            .iter()
+            .map(|s| number_pair(s).unwrap_or_else(|| s.clone()))
+            .collect::<Vec<_>>()
+            .join(" ");
         self.scan_tags(&tag_text);
         let pieces = split_brackets(&album_segs.join(" - "));
         for t in &pieces.tags {
@@ -73,45 +83,103 @@ const PART_WORDS: &[&str] = &[
     "side",
 ];
 
-/// Joins the first two fields into one hyphenated artist when the title has
-/// the shape `Jay-Z-The_Blueprint`, `AC-DC-Back_In_Black`,
-/// `Blink-182-Enema_Of_The_State`: two single-word fields, at least one of
-/// them very short (≤ 3 characters) and neither long, followed by a
-/// multi-word (joined) field that is not a part marker ("Vol.2").
+/// Splits the name fields (everything before the first tag field) into the
+/// artist and the album fields.
 ///
-/// Why this shape: a scene group joins the words of a name with `_` or `.`,
-/// so a real artist field followed by a real album field of one word each,
-/// and then a third multi-word name field, is rare (the third name field
-/// is usually bracketed or a volume), while artists of two short hyphenated
-/// parts are common. Anything less clear (`T-Pain-Epiphany`, with a
-/// one-word album) stays split at the first hyphen.
-fn merge_hyphenated_artist(segs: &mut Vec<String>) {
-    let [first, second, third, ..] = segs.as_slice() else {
-        return;
+/// A scene name is `ARTIST-ALBUM-(TAGS)-YEAR-GROUP`: once the group and the
+/// tags are counted off from the right, exactly one field separator is
+/// expected between artist and album. Any further `-` is a hyphen inside a
+/// name ("Sleater-Kinney", "Wu-Tang_Clan", "Enter_The_Wu-Tang", "Jay-Z") or
+/// starts a part of the album ("Album-Vol.2"). Each candidate `-` is scored
+/// by how much it looks like a field separator ([`separator_score`]): a word
+/// joined by `_`/`.` on either side says "a whole field ends/starts here";
+/// a very short single token next to it ("Wu", "Z", "182") says "a word
+/// hyphen". The best-scoring `-` (the first on ties, so ordinary titles keep
+/// splitting at the first one) separates artist from album; every hyphen
+/// left of it belongs to the artist, and hyphens in the album that look
+/// like word hyphens stay inside its words. Never a list of known artists.
+fn split_name_fields(names: &[String]) -> (String, Vec<String>) {
+    let Some((artist, rest)) = names.split_first() else {
+        return (String::new(), Vec::new());
     };
-    let single = |s: &str| !s.is_empty() && !s.contains(' ');
-    let len = |s: &str| s.chars().count();
-    let shape = single(first)
-        && single(second)
-        && len(first).min(len(second)) <= 3
-        && len(first).max(len(second)) <= 7
-        && tagness(first) == Tagness::Name
-        && !segment_is_tag(first);
-    let album_like = third.contains(' ')
-        && !segment_is_tag(third)
-        && third.split(' ').next().is_some_and(|w| {
-            !PART_WORDS.contains(&w.trim_end_matches('.').to_lowercase().as_str())
-        });
-    if shape && album_like {
-        let artist = format!("{first}-{second}");
-        segs.splice(0..2, [artist]);
+    if rest.len() < 2 {
+        return (artist.clone(), rest.to_vec());
     }
+    let candidates = (1..names.len()).filter(|&i| i == 1 || !starts_part(&names[i]));
+    let mut best = 1;
+    let mut best_score = i32::MIN;
+    for i in candidates {
+        let score = separator_score(names, i);
+        if score > best_score {
+            (best, best_score) = (i, score);
+        }
+    }
+    let artist = names[..best].join("-");
+    let mut album: Vec<String> = vec![names[best].clone()];
+    for i in best + 1..names.len() {
+        let word_hyphen = album_word_hyphen(&names[i - 1], &names[i]);
+        match album.last_mut() {
+            Some(last) if word_hyphen => {
+                last.push('-');
+                last.push_str(&names[i]);
+            }
+            _ => album.push(names[i].clone()),
+        }
+    }
+    (artist, album)
+}
+
+/// How much the `-` before field `i` looks like a field separator: +1 for
+/// each side that is several words (a scene group writes a whole name field
+/// with `_`/`.`); −1 when it joins two one-word fields ("Sleater-Kinney",
+/// "T-Pain"); −1 when the right field is one very short token ("Jay-Z",
+/// "Blink-182", "AC-DC"), or the left one is and starts the title ("T-Pain",
+/// "Wu-Tang_Clan"). So in `T-Pain-Epiphany` the second `-` (−1) beats the
+/// first (−2), in `Blink-182-California` the second (−1) beats the first
+/// (−2), and in `Artist-Album-Subtitle` the tie goes to the first.
+fn separator_score(names: &[String], i: usize) -> i32 {
+    let (left, right) = (names[i - 1].as_str(), names[i].as_str());
+    let multi = |s: &str| i32::from(s.contains(' '));
+    let single = |s: &str| !s.contains(' ');
+    let short_right = single(right) && is_short(right);
+    let short_left = i == 1 && single(left) && is_short(left);
+    multi(left) + multi(right)
+        - i32::from(single(left) && single(right))
+        - i32::from(short_right || short_left)
+}
+
+/// A token of at most three letters or digits that is not a function word
+/// ("Z", "182", "DC", "Wu"; not "The").
+fn is_short(word: &str) -> bool {
+    word.chars().count() <= 3 && word.chars().all(char::is_alphanumeric) && !is_phrase_glue(word)
+}
+
+/// Inside the album, a `-` that touches a very short token is a word hyphen
+/// ("Enter_The_Wu-Tang"), as is one between one-word fields; one between
+/// whole fields is a separator ("Album_Name-Live_In_Paris").
+fn album_word_hyphen(left: &str, right: &str) -> bool {
+    let last = left.rsplit(' ').next().unwrap_or(left);
+    let first = right.split(' ').next().unwrap_or(right);
+    !starts_part(right)
+        && ((!left.contains(' ') && !right.contains(' ')) || is_short(last) || is_short(first))
+}
+
+/// The field starts a part of an album: "Vol.2", "Part_1", "CD_2".
+fn starts_part(field: &str) -> bool {
+    field.split(' ').next().is_some_and(|w| {
+        let w = w.trim_end_matches('.').to_lowercase();
+        PART_WORDS.contains(&w.as_str())
+            || PART_WORDS.iter().any(|p| {
+                w.strip_prefix(p)
+                    .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+            })
+    })
 }
 
 /// Scene names use `_` and `.` for spaces; a decimal point stays ("44.1",
 /// "5.1"): a number of one to three digits, a dot, one digit. "MP3.320" and
 /// "2001.320" are two words.
-fn scene_spaces(title: &str) -> String {
+pub(super) fn scene_spaces(title: &str) -> String {
     let chars: Vec<char> = title.chars().collect();
     let mut out = String::with_capacity(title.len());
     for (i, &c) in chars.iter().enumerate() {
@@ -145,8 +213,23 @@ fn segment_is_tag(seg: &str) -> bool {
         return true;
     }
     let words: Vec<&str> = seg.split(' ').collect();
+    // "4_44": bare numbers joined like name words are a name unless they
+    // read as an audio fact ("24_96")
+    if let Some(pair) = number_pair(seg) {
+        return tagness(&pair) == Tagness::Strong;
+    }
     words.iter().all(|w| tagness(w) != Tagness::Name)
         && words.iter().any(|w| tagness(w) != Tagness::Separator)
+}
+
+/// "24 96" (written `24_96`): bare numbers joined like words, rejoined
+/// with `-` as the tag reading would write them ("24-96").
+fn number_pair(seg: &str) -> Option<String> {
+    let words: Vec<&str> = seg.split(' ').collect();
+    let numbers = words
+        .iter()
+        .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()));
+    (words.len() > 1 && numbers).then(|| words.join("-"))
 }
 
 /// Scene live recordings name the broadcast and the day:
@@ -200,6 +283,19 @@ mod tests {
                 "Enema Of The State",
             ),
             ("Jay-Z-The Blueprint 3-2009-GRP", "Jay-Z", "The Blueprint 3"),
+            (
+                "Sleater-Kinney-Dig_Me_Out-1996-GRP",
+                "Sleater-Kinney",
+                "Dig Me Out",
+            ),
+            (
+                "Wu-Tang_Clan-Enter_The_Wu-Tang-1993-GRP",
+                "Wu-Tang Clan",
+                "Enter The Wu-Tang",
+            ),
+            ("T-Pain-Epiphany-2007-GRP", "T-Pain", "Epiphany"),
+            ("JAY-Z-4_44-2017-GRP", "JAY-Z", "4 44"),
+            ("Blink-182-California-2016-GRP", "Blink-182", "California"),
         ] {
             assert_eq!(names(t), (Some(a.into()), Some(b.into())), "{t}");
         }
@@ -211,6 +307,13 @@ mod tests {
             ("Artist-Album-Vol.2-WEB-2019-GRP", "Artist", "Album - Vol 2"),
             ("Nas-Illmatic-REMASTERED-WEB-2019-GRP", "Nas", "Illmatic"),
             ("Daft_Punk-Homework-WEB-1997-GRP", "Daft Punk", "Homework"),
+            (
+                "Artist_Name-The_Album-Live_In_Paris-WEB-2019-GRP",
+                "Artist Name",
+                "The Album - Live In Paris",
+            ),
+            ("Artist-Album-Part_2-2019-GRP", "Artist", "Album - Part 2"),
+            ("Artist-Album-24_96-WEB-2019-GRP", "Artist", "Album"),
             (
                 "Artist_Name-Live_At_Glastonbury-SAT-06-29-2019-GRP",
                 "Artist Name",
