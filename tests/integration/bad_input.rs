@@ -186,12 +186,7 @@ async fn unknown_and_malformed_run_ids_in_unary_calls() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runs_and_events_can_be_listed_and_paged() {
     let app = app().await;
-    let done = app
-        .watch(start(ALBUM, pb::Quality::Lossless))
-        .await
-        .unwrap()
-        .finish()
-        .await;
+    let done = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
     app.idle().await;
     let run_id = done.result().run_id.clone();
     let mut client = app.client().await;

@@ -20,12 +20,7 @@ async fn failing_provider_ends_the_run_failed(behaviour: MetadataBehaviour, expe
     };
     let (_fake, providers) = fake.into_providers();
     let app = TestApp::spawn(Backend::Sqlite, providers).await;
-    let received = app
-        .watch(start(ALBUM, pb::Quality::Lossless))
-        .await
-        .unwrap()
-        .finish()
-        .await;
+    let received = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
     assert_eq!(received.statuses(), vec![S::FetchingMetadata]);
     let result = received.result();
     assert_eq!((result.status(), result.seq), (S::Failed, 2));
@@ -35,13 +30,10 @@ async fn failing_provider_ends_the_run_failed(behaviour: MetadataBehaviour, expe
 
     // The server keeps serving: another album's run works end to end.
     let other = app
-        .watch(start(
+        .watch_to_end(start(
             "f5093c06-23e3-404f-aeaa-40f72885ee3a",
             pb::Quality::Lossless,
         ))
-        .await
-        .unwrap()
-        .finish()
         .await;
     assert_eq!(other.result().status(), S::Failed, "same failing double");
     let status = crate::harness::health(&format!("http://{}", app.addr), "")
@@ -80,12 +72,7 @@ async fn an_unknown_album_ends_not_found() {
     };
     let (_fake, providers) = fake.into_providers();
     let app = TestApp::spawn(Backend::Sqlite, providers).await;
-    let received = app
-        .watch(start(ALBUM, pb::Quality::Any))
-        .await
-        .unwrap()
-        .finish()
-        .await;
+    let received = app.watch_to_end(start(ALBUM, pb::Quality::Any)).await;
     assert_eq!(received.result().status(), S::NotFound);
     assert!(received.result().message.contains(ALBUM));
     app.stop().await;
@@ -102,12 +89,7 @@ async fn nothing_acceptable_ends_no_results_with_every_reason() {
     };
     let (_fake, providers) = fake.into_providers();
     let app = TestApp::spawn(Backend::Sqlite, providers).await;
-    let received = app
-        .watch(start(ALBUM, pb::Quality::Lossless))
-        .await
-        .unwrap()
-        .finish()
-        .await;
+    let received = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
     let result = received.result();
     assert_eq!(result.status(), S::NoResults);
     assert_eq!(result.rejected_candidates.len(), 2);
@@ -125,12 +107,7 @@ async fn a_failing_torrent_client_marks_the_download_failed_and_the_run_failed()
     };
     let (_fake, providers) = fake.into_providers();
     let app = TestApp::spawn(Backend::Sqlite, providers).await;
-    let received = app
-        .watch(start(ALBUM, pb::Quality::Lossless))
-        .await
-        .unwrap()
-        .finish()
-        .await;
+    let received = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
     let result = received.result();
     assert_eq!(result.status(), S::Failed);
     assert!(result.message.contains("Fails."), "{}", result.message);
@@ -157,12 +134,7 @@ async fn a_failing_torrent_client_marks_the_download_failed_and_the_run_failed()
             .is_empty()
     );
     // The client refused that torrent: it is blocklisted for the album.
-    let again = app
-        .watch(start(ALBUM, pb::Quality::Lossless))
-        .await
-        .unwrap()
-        .finish()
-        .await;
+    let again = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
     let reasons = &again.result().rejected_candidates[0].rejection_reasons;
     assert!(reasons[0].starts_with("blocklisted"), "{reasons:?}");
     app.stop().await;
@@ -232,7 +204,7 @@ async fn runs_left_running_are_failed_at_start_up(backend: Backend) {
     // A client that was watching and reconnects gets that final response.
     let mut resume = start(ALBUM, pb::Quality::Lossless);
     resume.after_seq = 2;
-    let received = app.watch(resume).await.unwrap().finish().await;
+    let received = app.watch_to_end(resume).await;
     assert!(received.updates.is_empty());
     let result = received.result();
     assert_eq!((result.status(), result.seq), (S::Failed, 3));
@@ -240,12 +212,7 @@ async fn runs_left_running_are_failed_at_start_up(backend: Backend) {
     assert_eq!(result.run_id, run_id.to_string());
 
     // Asking for the album afresh starts a new run.
-    let fresh = app
-        .watch(start(ALBUM, pb::Quality::Lossless))
-        .await
-        .unwrap()
-        .finish()
-        .await;
+    let fresh = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
     assert_eq!(fresh.result().status(), S::Complete);
     assert_ne!(fresh.result().run_id, run_id.to_string());
     app.stop().await;
@@ -400,12 +367,7 @@ async fn a_client_that_is_down_stops_the_run_and_blocklists_nothing() {
         .store(true, std::sync::atomic::Ordering::SeqCst);
     let (fake, providers) = fake.into_providers();
     let app = TestApp::spawn(Backend::Sqlite, providers).await;
-    let down = app
-        .watch(start(ALBUM, pb::Quality::Lossless))
-        .await
-        .unwrap()
-        .finish()
-        .await;
+    let down = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
     let result = down.result();
     assert_eq!(result.status(), S::Failed);
     assert!(
@@ -426,12 +388,7 @@ async fn a_client_that_is_down_stops_the_run_and_blocklists_nothing() {
     // Back up: the same best release is grabbed, not blocklisted.
     fake.client_down
         .store(false, std::sync::atomic::Ordering::SeqCst);
-    let up = app
-        .watch(start(ALBUM, pb::Quality::Lossless))
-        .await
-        .unwrap()
-        .finish()
-        .await;
+    let up = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
     assert_eq!(up.result().status(), S::Complete, "{}", up.result().message);
     assert_eq!(
         up.result().download.as_ref().unwrap().info_hash,
@@ -497,12 +454,7 @@ async fn an_orphan_unfinished_run_does_not_block_its_album() {
     };
     let orphan = RunId::new();
     app.workflows.store.create_run(orphan, &key).await.unwrap();
-    let received = app
-        .watch(start(ALBUM, pb::Quality::Lossless))
-        .await
-        .unwrap()
-        .finish()
-        .await;
+    let received = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
     assert_eq!(
         received.result().status(),
         S::Complete,

@@ -440,12 +440,7 @@ async fn a_torrent_that_does_not_fit_the_album_is_skipped_for_the_next() {
     let (fake, mut providers) = fake.into_providers();
     providers.resolver = std::sync::Arc::new(resolver());
     let app = TestApp::spawn(Backend::Sqlite, providers).await;
-    let received = app
-        .watch(start(ALBUM, pb::Quality::Lossless))
-        .await
-        .unwrap()
-        .finish()
-        .await;
+    let received = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
     let result = received.result();
     assert_eq!(
         result.status(),

@@ -210,6 +210,15 @@ impl TestApp {
         })
     }
 
+    /// Opens a stream, reads it to its final response, checks it ends OK.
+    pub async fn watch_to_end(&self, start: pb::StartMonitorRequest) -> Received {
+        self.watch(start)
+            .await
+            .expect("the stream opens")
+            .finish()
+            .await
+    }
+
     /// Stops the server gracefully and waits for it.
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {

@@ -312,10 +312,7 @@ async fn the_workflow_event_names_each_indexers_outcome() {
     providers.indexers = std::sync::Arc::new(indexers);
     let app = TestApp::spawn(Backend::Sqlite, providers).await;
     let received = app
-        .watch(start(crate::stream::ALBUM, pb::Quality::Any))
-        .await
-        .unwrap()
-        .finish()
+        .watch_to_end(start(crate::stream::ALBUM, pb::Quality::Any))
         .await;
     let parsing = received
         .updates

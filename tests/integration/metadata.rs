@@ -263,11 +263,7 @@ async fn app(fake: &FakeMusicBrainz, tweak: impl FnOnce(&mut MusicBrainzConfig))
 }
 
 async fn monitor(app: &TestApp, id: &str) -> Received {
-    app.watch(start(id, pb::Quality::Lossless))
-        .await
-        .unwrap()
-        .finish()
-        .await
+    app.watch_to_end(start(id, pb::Quality::Lossless)).await
 }
 
 fn checking_owned_message(received: &Received) -> String {

@@ -46,12 +46,7 @@ async fn no_results_explains_every_candidate_and_list_candidates_agrees() {
         candidate("Artist - Album (2020) [FLAC]", 0, 60, 'd'),
     ])
     .await;
-    let received = app
-        .watch(start(ALBUM, pb::Quality::Lossless))
-        .await
-        .unwrap()
-        .finish()
-        .await;
+    let received = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
     let result = received.result();
     assert_eq!(
         result.status(),
@@ -113,12 +108,7 @@ async fn the_right_flac_wins_and_candidates_are_stored_best_first() {
         candidate("Artist - Album (2020) [FLAC 24-96]", 30, 150, 'd'),
     ])
     .await;
-    let received = app
-        .watch(start(ALBUM, pb::Quality::Lossless))
-        .await
-        .unwrap()
-        .finish()
-        .await;
+    let received = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
     let result = received.result();
     assert_eq!(
         result.status(),

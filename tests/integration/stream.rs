@@ -39,12 +39,7 @@ fn normalised(result: &pb::MonitorAlbumResponse) -> pb::MonitorAlbumResponse {
 async fn the_happy_path_streams_every_step_then_complete() {
     let (fake, providers) = Fake::default().into_providers();
     let app = TestApp::spawn(Backend::Sqlite, providers).await;
-    let received = app
-        .watch(start(ALBUM, pb::Quality::Lossless))
-        .await
-        .unwrap()
-        .finish()
-        .await;
+    let received = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
     assert_happy(&received, 0);
     assert!(received.updates.iter().all(|u| !u.replayed));
     let result = received.result();
@@ -74,12 +69,7 @@ async fn the_happy_path_streams_every_step_then_complete() {
     );
 
     // The album is now owned: asking again ends ALREADY_OWNED.
-    let again = app
-        .watch(start(ALBUM, pb::Quality::Lossless))
-        .await
-        .unwrap()
-        .finish()
-        .await;
+    let again = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
     assert_eq!(again.result().status(), S::AlreadyOwned);
     assert_eq!(
         again.statuses(),
@@ -215,12 +205,7 @@ async fn a_client_joining_after_the_end_but_before_removal_gets_everything() {
         .await
         .unwrap();
 
-    let received = app
-        .watch(start(ALBUM, pb::Quality::Lossless))
-        .await
-        .unwrap()
-        .finish()
-        .await;
+    let received = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
     assert_eq!(received.seqs(), vec![1, 2]);
     assert!(received.updates.iter().all(|u| u.replayed));
     let result = received.result();
@@ -282,7 +267,7 @@ async fn a_client_leaving_at_any_step_never_stops_the_workflow() {
         // Coming back with after_seq = seen gives exactly the rest.
         let mut resume = start(ALBUM, pb::Quality::Lossless);
         resume.after_seq = seen as i64;
-        let rest = app.watch(resume).await.unwrap().finish().await;
+        let rest = app.watch_to_end(resume).await;
         assert_happy(&rest, seen as i64);
         assert_eq!(rest.result().run_id, run_id);
         assert_eq!(
@@ -298,19 +283,14 @@ async fn a_client_leaving_at_any_step_never_stops_the_workflow() {
 async fn resuming_a_named_run_checks_that_it_belongs_to_the_album() {
     let (_fake, providers) = Fake::default().into_providers();
     let app = TestApp::spawn(Backend::Sqlite, providers).await;
-    let done = app
-        .watch(start(ALBUM, pb::Quality::Lossless))
-        .await
-        .unwrap()
-        .finish()
-        .await;
+    let done = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
     let run_id = done.result().run_id.clone();
     app.idle().await;
 
     let mut resume = start(ALBUM, pb::Quality::Lossless);
     resume.run_id = run_id.clone();
     resume.after_seq = 4;
-    let rest = app.watch(resume).await.unwrap().finish().await;
+    let rest = app.watch_to_end(resume).await;
     assert_eq!(rest.seqs(), vec![5]);
     assert_eq!(rest.result().run_id, run_id);
 
@@ -319,7 +299,7 @@ async fn resuming_a_named_run_checks_that_it_belongs_to_the_album() {
         let mut past_the_end = start(ALBUM, pb::Quality::Lossless);
         past_the_end.run_id = run_id.clone();
         past_the_end.after_seq = after_seq;
-        let rest = app.watch(past_the_end).await.unwrap().finish().await;
+        let rest = app.watch_to_end(past_the_end).await;
         assert!(rest.updates.is_empty());
         assert_eq!((rest.result().seq, rest.result().replayed), (6, true));
     }
