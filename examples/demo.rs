@@ -16,7 +16,7 @@ mod fake_torznab;
 
 use anyhow::{Context, bail};
 use fake_musicbrainz::{FakeMusicBrainz, simple_album, track};
-use fake_torznab::{FakeIndexer, FeedItem, jackett_feed, xml};
+use fake_torznab::{FakeIndexer, decoys_and_the_right_release, xml};
 
 const ALBUM_ID: &str = "1b022e01-4da6-387b-8658-8678046e4cef";
 
@@ -74,43 +74,7 @@ async fn main() -> anyhow::Result<()> {
 
     let indexer = FakeIndexer::jackett("demo").await;
     indexer.caps("jackett-caps-q-only.xml").await;
-    let feed = jackett_feed(
-        &indexer.base(),
-        &[
-            FeedItem {
-                title: "Artist - Another Album (2020) [FLAC]",
-                size,
-                seeders: 50,
-                category: 3040,
-                link_path: "/dl/wrong/",
-                info_hash: None,
-            },
-            FeedItem {
-                title: &name,
-                size,
-                seeders: 0,
-                category: 3040,
-                link_path: "/dl/dead/",
-                info_hash: None,
-            },
-            FeedItem {
-                title: "Artist - Album (2020) [MP3 320]",
-                size: size / 4,
-                seeders: 80,
-                category: 3010,
-                link_path: "/dl/lossy/",
-                info_hash: None,
-            },
-            FeedItem {
-                title: &name,
-                size,
-                seeders: 1,
-                category: 3040,
-                link_path: "/dl/right/",
-                info_hash: None,
-            },
-        ],
-    );
+    let feed = decoys_and_the_right_release(&indexer.base(), &name, size);
     indexer.on("search", xml(200, feed)).await;
     let magnet = musicagg::magnet::build_magnet(&info.info_hash, Some(&name), &info.trackers);
     indexer.download_redirects_to(&magnet).await;

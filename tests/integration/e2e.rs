@@ -14,7 +14,7 @@ use musicagg::proto::v1 as pb;
 use musicagg::torrent_client::{AddRequest, Qbittorrent, TorrentClient};
 
 use crate::fake_musicbrainz::{FakeMusicBrainz, simple_album, track};
-use crate::fake_torznab::{FakeIndexer, FeedItem, jackett_feed, xml};
+use crate::fake_torznab::{FakeIndexer, decoys_and_the_right_release, xml};
 use crate::harness::{Backend, TestDb, start, start_message, within};
 use crate::qbt::{PASSWORD, Qbt, QbtOptions, USER, free_port, require};
 use crate::serve::{musicagg, spawn_serve};
@@ -192,43 +192,7 @@ async fn the_seed_end_to_end(backend: Backend) {
     let size = folder_size(&album_dir);
     let indexer = FakeIndexer::jackett("tracker").await;
     indexer.caps("jackett-caps-q-only.xml").await;
-    let feed = jackett_feed(
-        &indexer.base(),
-        &[
-            FeedItem {
-                title: "Artist - Another Album (2020) [FLAC]",
-                size,
-                seeders: 50,
-                category: 3040,
-                link_path: "/dl/wrong/",
-                info_hash: None,
-            },
-            FeedItem {
-                title: "Artist - Album (2020) [FLAC]",
-                size,
-                seeders: 0,
-                category: 3040,
-                link_path: "/dl/dead/",
-                info_hash: None,
-            },
-            FeedItem {
-                title: "Artist - Album (2020) [MP3 320]",
-                size: size / 4,
-                seeders: 80,
-                category: 3010,
-                link_path: "/dl/lossy/",
-                info_hash: None,
-            },
-            FeedItem {
-                title: ALBUM_NAME,
-                size,
-                seeders: 1,
-                category: 3040,
-                link_path: "/dl/right/",
-                info_hash: None,
-            },
-        ],
-    );
+    let feed = decoys_and_the_right_release(&indexer.base(), ALBUM_NAME, size);
     // The search takes a moment, so a second client can join midway.
     indexer
         .on(

@@ -465,3 +465,39 @@ pub fn jackett_feed(base: &str, items: &[FeedItem<'_>]) -> String {
     xml.push_str("</channel>\n</rss>\n");
     xml
 }
+
+/// The seed's scene (the end-to-end test and `scripts/demo.sh`): a wrong
+/// album, a dead copy, a lossy one, and the right release `title` of `size`
+/// bytes; only the last is acceptable for LOSSLESS. Links are `/dl/…` on
+/// `base`.
+pub fn decoys_and_the_right_release(base: &str, title: &str, size: u64) -> String {
+    let item = |title, size, seeders, category, link_path| FeedItem {
+        title,
+        size,
+        seeders,
+        category,
+        link_path,
+        info_hash: None,
+    };
+    jackett_feed(
+        base,
+        &[
+            item(
+                "Artist - Another Album (2020) [FLAC]",
+                size,
+                50,
+                3040,
+                "/dl/wrong/",
+            ),
+            item(title, size, 0, 3040, "/dl/dead/"),
+            item(
+                "Artist - Album (2020) [MP3 320]",
+                size / 4,
+                80,
+                3010,
+                "/dl/lossy/",
+            ),
+            item(title, size, 1, 3040, "/dl/right/"),
+        ],
+    )
+}
