@@ -59,6 +59,103 @@ pub struct Config {
     pub qbittorrent: Option<QbittorrentConfig>,
     #[serde(default)]
     pub release: ReleaseConfig,
+    #[serde(default)]
+    pub library: LibraryConfig,
+    #[serde(default)]
+    pub downloads: DownloadsConfig,
+}
+
+/// `[library]`: where albums are placed once downloaded.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LibraryConfig {
+    /// The music folder; without it downloads are tracked, not imported.
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+    #[serde(default)]
+    pub import_mode: ImportMode,
+}
+
+/// How files get from the download folder into the library.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportMode {
+    /// A second name for the same data: no space used, the client keeps
+    /// seeding; falls back to a copy across filesystems.
+    #[default]
+    Hardlink,
+    Copy,
+    /// The torrent is removed from the client (files kept), then the files
+    /// are moved: the client never seeds a file we changed.
+    Move,
+}
+
+impl ImportMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportMode::Hardlink => "hardlink",
+            ImportMode::Copy => "copy",
+            ImportMode::Move => "move",
+        }
+    }
+}
+
+/// `[downloads]`: following grabbed torrents until they are in the library.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DownloadsConfig {
+    /// How often the torrent client is asked (one request per poll).
+    #[serde(default = "default_poll_interval")]
+    pub poll_interval: Seconds,
+    /// A download without any progress for this long fails.
+    #[serde(default = "default_stalled_timeout")]
+    pub stalled_timeout: Seconds,
+    /// Remove a failed torrent and its data from the client.
+    #[serde(default = "default_true")]
+    pub remove_failed: bool,
+    /// Start a new run of the album when its download fails.
+    #[serde(default = "default_true")]
+    pub retry_failed: bool,
+    /// Failed downloads of one album in a row after which it is left alone.
+    #[serde(default = "default_max_retries")]
+    pub max_retries: u32,
+    /// The client's paths as this machine sees them (longest prefix wins).
+    #[serde(default)]
+    pub path_mappings: Vec<PathMapping>,
+}
+
+impl Default for DownloadsConfig {
+    fn default() -> Self {
+        Self {
+            poll_interval: default_poll_interval(),
+            stalled_timeout: default_stalled_timeout(),
+            remove_failed: true,
+            retry_failed: true,
+            max_retries: default_max_retries(),
+            path_mappings: Vec::new(),
+        }
+    }
+}
+
+/// `[[downloads.path_mappings]]`: `remote` as the torrent client writes it,
+/// `local` as this machine reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathMapping {
+    pub remote: String,
+    pub local: PathBuf,
+}
+
+fn default_poll_interval() -> Seconds {
+    Seconds(5)
+}
+
+fn default_stalled_timeout() -> Seconds {
+    Seconds(1800)
+}
+
+fn default_max_retries() -> u32 {
+    3
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
