@@ -17,6 +17,8 @@ use tonic::transport::Server;
 
 use crate::api::Api;
 use crate::config::Config;
+use crate::downloads::tracker::{Tracker, TrackerOptions};
+use crate::library::index::Library;
 use crate::events::EventBus;
 use crate::indexer::TorznabIndexers;
 use crate::magnet::LinkResolver;
@@ -32,6 +34,7 @@ pub use crate::workflow::Providers;
 pub struct App {
     listener: TcpListener,
     workflows: Workflows,
+    tracker: Tracker,
 }
 
 impl App {
@@ -54,7 +57,12 @@ impl App {
         providers: Providers,
     ) -> anyhow::Result<Self> {
         let bus = EventBus::new(config.event_bus_capacity);
-        let workflows = Workflows::new(store, bus, providers);
+        let mut workflows = Workflows::new(Arc::clone(&store), bus, providers);
+        if let Some(path) = &config.library.path {
+            std::fs::create_dir_all(path)
+                .with_context(|| format!("creating the library folder {}", path.display()))?;
+            workflows.library = Some(Library::new(path.clone(), store));
+        }
         let recovered = workflows
             .recover()
             .await
@@ -65,12 +73,29 @@ impl App {
                 "recovered what an earlier process left unfinished"
             );
         }
+        // Owned is read from the index: it is brought up to date (only new
+        // and changed files are read) before the first request.
+        if let Some(library) = &workflows.library {
+            match library.refresh().await {
+                Ok(summary) => tracing::info!(
+                    library = %library.root().display(),
+                    files = summary.files,
+                    read = summary.read,
+                    removed = summary.removed,
+                    unreadable = summary.errors.len(),
+                    "library indexed"
+                ),
+                Err(e) => tracing::warn!(error = %e, "library scan failed"),
+            }
+        }
+        let tracker = Tracker::new(workflows.clone(), TrackerOptions::from_config(config));
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("listening on {}", config.listen))?;
         Ok(Self {
             listener,
             workflows,
+            tracker,
         })
     }
 
@@ -83,6 +108,11 @@ impl App {
     /// The workflow machinery (store, bus, registry), for tests and tools.
     pub fn workflows(&self) -> &Workflows {
         &self.workflows
+    }
+
+    /// The download tracker (tests and benchmarks drive single polls).
+    pub fn tracker(&self) -> &Tracker {
+        &self.tracker
     }
 
     /// Serves gRPC (the service, health, reflection) until `shutdown`
@@ -105,6 +135,8 @@ impl App {
             .build_v1()
             .context("building the reflection service")?;
 
+        let tracker_stop = CancellationToken::new();
+        let tracker = tokio::spawn(self.tracker.clone().run(tracker_stop.clone()));
         let workflows = self.workflows.clone();
         let stop = async move {
             shutdown.await;
@@ -112,6 +144,8 @@ impl App {
             health_reporter
                 .set_not_serving::<MusicAggregatorServiceServer<Api>>()
                 .await;
+            tracker_stop.cancel();
+            let _ = tracker.await;
             workflows.shutdown().await;
             // Give the bridges a moment to deliver the interrupted runs'
             // final responses, then end the streams that remain.

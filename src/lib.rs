@@ -20,6 +20,7 @@ pub mod api;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod downloads;
 pub mod events;
 pub mod http;
 pub mod import;

@@ -333,49 +333,91 @@ pub struct Outcome {
     pub rejected: Vec<crate::release::CandidateSummary>,
 }
 
-/// A download as reported to clients.
+/// A download as reported with a run's outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DownloadSummary {
     pub id: Uuid,
     pub info_hash: String,
     pub client: String,
-    pub status: DownloadStatus,
+    /// Older payloads said `status` (`added` = queued).
+    #[serde(alias = "status")]
+    pub state: DownloadState,
 }
 
-/// Life of a `downloads` row. `Pending` is written before the torrent client
-/// is called; reconciliation at start-up settles any `Pending` left behind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The life of a download after the grab:
+/// `PENDING → QUEUED → DOWNLOADING ⇄ STALLED → COMPLETED → IMPORTING →
+/// IMPORTED`, or `FAILED`. `Pending` is written before the torrent client is
+/// called (start-up reconciliation settles any left behind); the download
+/// tracker moves the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum DownloadStatus {
+pub enum DownloadState {
     Pending,
-    Added,
+    /// In the client, waiting (its queue, hash check, or paused).
+    #[serde(alias = "added")]
+    Queued,
+    Downloading,
+    /// Wants data, nobody sends it (or a magnet without metadata yet).
+    Stalled,
+    /// Every byte is there; waiting for (or without) an import.
+    Completed,
+    Importing,
+    Imported,
     Failed,
 }
 
-impl DownloadStatus {
+impl DownloadState {
+    pub const ALL: [DownloadState; 8] = [
+        DownloadState::Pending,
+        DownloadState::Queued,
+        DownloadState::Downloading,
+        DownloadState::Stalled,
+        DownloadState::Completed,
+        DownloadState::Importing,
+        DownloadState::Imported,
+        DownloadState::Failed,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
-            DownloadStatus::Pending => "pending",
-            DownloadStatus::Added => "added",
-            DownloadStatus::Failed => "failed",
+            DownloadState::Pending => "pending",
+            DownloadState::Queued => "queued",
+            DownloadState::Downloading => "downloading",
+            DownloadState::Stalled => "stalled",
+            DownloadState::Completed => "completed",
+            DownloadState::Importing => "importing",
+            DownloadState::Imported => "imported",
+            DownloadState::Failed => "failed",
         }
+    }
+
+    /// Nothing follows these.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, DownloadState::Imported | DownloadState::Failed)
+    }
+
+    /// In the client and on its way (not failed, not yet in the library).
+    pub fn is_in_flight(self) -> bool {
+        !self.is_terminal()
     }
 }
 
-impl FromStr for DownloadStatus {
+impl fmt::Display for DownloadState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for DownloadState {
     type Err = UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [
-            DownloadStatus::Pending,
-            DownloadStatus::Added,
-            DownloadStatus::Failed,
-        ]
-        .into_iter()
-        .find(|d| d.as_str() == s)
-        .ok_or_else(|| UnknownName {
-            kind: "download status",
-            value: s.to_owned(),
-        })
+        DownloadState::ALL
+            .into_iter()
+            .find(|d| d.as_str() == s)
+            .ok_or_else(|| UnknownName {
+                kind: "download state",
+                value: s.to_owned(),
+            })
     }
 }
 
@@ -409,6 +451,16 @@ mod tests {
         for s in WorkflowStatus::ALL {
             assert_eq!(s.as_str().parse::<WorkflowStatus>(), Ok(s));
         }
+        for d in DownloadState::ALL {
+            assert_eq!(d.as_str().parse::<DownloadState>(), Ok(d));
+        }
+        // Payloads written before the download's life was tracked.
+        let old: DownloadSummary = serde_json::from_value(serde_json::json!({
+            "id": "0190b8f6-0000-7000-8000-000000000000", "info_hash": "ab",
+            "client": "qbittorrent", "status": "added"
+        }))
+        .unwrap();
+        assert_eq!(old.state, DownloadState::Queued);
         assert!("lossless ".parse::<Quality>().is_err());
     }
 

@@ -244,7 +244,9 @@ fn download(d: &DownloadSummary) -> pb::Download {
         id: d.id.to_string(),
         info_hash: d.info_hash.clone(),
         client: d.client.clone(),
-        status: d.status.as_str().to_owned(),
+        status: d.state.as_str().to_owned(),
+        state: super::downloads::state_to_proto(d.state).into(),
+        ..Default::default()
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod bridge;
 pub mod convert;
+pub mod downloads;
 
 use std::pin::Pin;
 
@@ -19,7 +20,8 @@ use tonic::{Request, Response, Status, Streaming};
 use crate::model::WorkflowStatus;
 use crate::proto::v1 as pb;
 use crate::proto::v1::music_aggregator_service_server::MusicAggregatorService;
-use crate::store::RunFilter;
+use crate::library::index::IndexError;
+use crate::store::{DownloadFilter, RunFilter};
 use crate::tasks;
 use crate::workflow::Workflows;
 use convert::{
@@ -46,12 +48,15 @@ impl Api {
     }
 }
 
+type DownloadStream = Pin<Box<dyn Stream<Item = Result<pb::DownloadUpdate, Status>> + Send>>;
+
 type ResponseStream =
     Pin<Box<dyn Stream<Item = Result<pb::MonitorAlbumStreamResponse, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl MusicAggregatorService for Api {
     type MonitorAlbumStreamStream = ResponseStream;
+    type WatchDownloadsStream = DownloadStream;
 
     #[tracing::instrument(skip_all, fields(album, quality, run_id))]
     async fn monitor_album_stream(
@@ -253,5 +258,91 @@ impl MusicAggregatorService for Api {
         let id = parse_album_id(&request.get_ref().album_id)?;
         let fetched = self.workflows.providers.metadata.album(&id).await?;
         Ok(Response::new(convert::album(&fetched.album)))
+    }
+
+    async fn list_downloads(
+        &self,
+        request: Request<pb::ListDownloadsRequest>,
+    ) -> Result<Response<pb::ListDownloadsResponse>, Status> {
+        let req = request.into_inner();
+        let filter = DownloadFilter {
+            album_id: match req.album_id.trim() {
+                "" => None,
+                text => Some(parse_album_id(text)?),
+            },
+            download_id: None,
+            state: downloads::state_filter_from_proto(req.state)?,
+        };
+        let size = page_size(req.page_size, 50)?;
+        let offset = page_offset(&req.page_token)?;
+        let found = self
+            .workflows
+            .store
+            .list_downloads(&filter, offset, size)
+            .await?;
+        Ok(Response::new(pb::ListDownloadsResponse {
+            next_page_token: next_page_token(offset, found.len(), size),
+            downloads: found.iter().map(downloads::download).collect(),
+        }))
+    }
+
+    async fn watch_downloads(
+        &self,
+        request: Request<pb::WatchDownloadsRequest>,
+    ) -> Result<Response<Self::WatchDownloadsStream>, Status> {
+        let req = request.into_inner();
+        if req.after_seq < 0 {
+            return Err(Status::invalid_argument("after_seq must not be negative"));
+        }
+        let download_id = match req.download_id.trim() {
+            "" => None,
+            text => Some(uuid::Uuid::parse_str(text).map_err(|_| {
+                Status::invalid_argument(format!("download_id {text:?} is not a UUID"))
+            })?),
+        };
+        let filter = DownloadFilter {
+            album_id: match req.album_id.trim() {
+                "" => None,
+                text => Some(parse_album_id(text)?),
+            },
+            download_id,
+            state: None,
+        };
+        let log = self.workflows.downloads.clone();
+        // Subscribe before reading the history: nothing falls in between.
+        let live = log.subscribe();
+        if let Some(id) = download_id
+            && self.workflows.store.download(id).await?.is_none()
+        {
+            return Err(Status::not_found(format!("no download with id {id}")));
+        }
+        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
+        let shutdown = self.shutdown.clone();
+        let span = tracing::info_span!("watch-downloads");
+        tasks::spawn("watch-downloads", span, async move {
+            downloads::watch(log, live, filter, req.after_seq, tx, shutdown).await
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+
+    async fn scan_library(
+        &self,
+        _request: Request<pb::ScanLibraryRequest>,
+    ) -> Result<Response<pb::ScanLibraryResponse>, Status> {
+        let library = self.workflows.library.as_ref().ok_or_else(|| {
+            Status::failed_precondition("no [library] path is configured")
+        })?;
+        let summary = library.refresh().await.map_err(|e| match e {
+            IndexError::Store(e) => Status::from(e),
+            IndexError::NoLibrary(_) => Status::failed_precondition(e.to_string()),
+            IndexError::Internal(_) => Status::internal(e.to_string()),
+        })?;
+        Ok(Response::new(pb::ScanLibraryResponse {
+            files: summary.files,
+            read: summary.read,
+            removed: summary.removed,
+            errors: summary.errors,
+            library_path: library.root().display().to_string(),
+        }))
     }
 }

@@ -70,3 +70,9 @@ pub fn import(request: &ImportRequest<'_>) -> Result<Imported, ImportError> {
     let _ = request;
     todo!("import::import")
 }
+
+/// The client's path as this machine sees it (longest mapping prefix wins).
+pub fn map_path(remote: &str, mappings: &[crate::config::PathMapping]) -> PathBuf {
+    let _ = mappings;
+    PathBuf::from(remote)
+}

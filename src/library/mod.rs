@@ -4,3 +4,6 @@
 
 pub mod audio;
 pub mod scan;
+pub mod index;
+pub mod owned;
+pub mod quality;

@@ -11,22 +11,25 @@
 //! published on the `EventBus`, and [`Store::append_event`] is the only way a
 //! run changes, so a run's row and its events never disagree.
 
+mod downloads;
+mod library;
 mod postgres;
 mod rows;
 mod sql;
+pub(crate) mod sql_downloads;
+mod sql_library;
 mod sqlite;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 use crate::metadata::Album;
-use crate::model::{
-    AlbumId, DownloadStatus, Event, Quality, Run, RunId, UnknownName, WorkflowKey, WorkflowStatus,
-};
+use crate::model::{AlbumId, Event, Run, RunId, UnknownName, WorkflowKey, WorkflowStatus};
 
+pub use downloads::{DownloadEvent, DownloadFilter, DownloadRecord, DownloadStore, NewDownload};
+pub use library::{IndexedFile, LibraryIndex};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -73,43 +76,8 @@ pub struct RunFilter {
     pub status: Option<WorkflowStatus>,
 }
 
-/// A torrent and the download of it, written together before the torrent
-/// client is called.
-#[derive(Debug, Clone)]
-pub struct NewDownload {
-    pub run_id: RunId,
-    pub key: WorkflowKey,
-    pub info_hash: String,
-    pub magnet_uri: String,
-    pub torrent_file: Option<Vec<u8>>,
-    pub title: String,
-    pub size_bytes: Option<u64>,
-    pub indexer: String,
-    pub parsed_quality: String,
-    pub client: String,
-}
-
-/// A `downloads` row with what a torrent client needs to add it again.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DownloadRecord {
-    pub id: Uuid,
-    pub album_id: AlbumId,
-    pub quality: Quality,
-    pub run_id: Option<RunId>,
-    pub info_hash: String,
-    pub magnet_uri: String,
-    pub title: String,
-    /// The indexer the release came from.
-    pub indexer: String,
-    pub client: String,
-    pub status: DownloadStatus,
-    pub message: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: DownloadStore + LibraryIndex + Send + Sync + 'static {
     /// Writes a new run (status FETCHING_METADATA, no events yet).
     /// [`StoreError::AlreadyRunning`] if an unfinished run holds the key.
     async fn create_run(&self, id: RunId, key: &WorkflowKey) -> Result<Run, StoreError>;
@@ -173,29 +141,6 @@ pub trait Store: Send + Sync + 'static {
 
     /// The canonical id of a merged album id we have seen, if any.
     async fn canonical_album_id(&self, id: &AlbumId) -> Result<Option<AlbumId>, StoreError>;
-
-    /// Writes the torrent (kept if already known) and a `pending` download in
-    /// one transaction. Returns the download id.
-    async fn save_torrent_and_download(&self, download: &NewDownload) -> Result<Uuid, StoreError>;
-
-    async fn set_download_status(
-        &self,
-        id: Uuid,
-        status: DownloadStatus,
-        message: &str,
-    ) -> Result<(), StoreError>;
-
-    /// An `added` download of this album at this quality (any quality when
-    /// the key asks for ANY), the newest one.
-    async fn owned_download(&self, key: &WorkflowKey)
-    -> Result<Option<DownloadRecord>, StoreError>;
-
-    /// Downloads left `pending` (the process stopped between the row and the
-    /// torrent client's answer).
-    async fn pending_downloads(&self) -> Result<Vec<DownloadRecord>, StoreError>;
-
-    /// Every download of an album, any quality and status, oldest first.
-    async fn album_downloads(&self, album_id: &AlbumId) -> Result<Vec<DownloadRecord>, StoreError>;
 
     /// Stores a run's evaluated candidates (replacing any stored before).
     async fn save_candidates(

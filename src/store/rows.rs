@@ -132,9 +132,17 @@ pub(super) struct DownloadRow {
     magnet_uri: String,
     title: String,
     indexer: String,
+    release_quality: String,
     client: String,
     status: String,
     message: String,
+    progress: f64,
+    size_bytes: Option<i64>,
+    downloaded_bytes: i64,
+    progressed_at: Option<DateTime<Utc>>,
+    library_path: Option<String>,
+    retry_run_id: Option<Uuid>,
+    blocklisted: bool,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -151,11 +159,57 @@ impl TryFrom<DownloadRow> for DownloadRecord {
             magnet_uri: r.magnet_uri,
             title: r.title,
             indexer: r.indexer,
+            release_quality: r.release_quality,
             client: r.client,
-            status: r.status.parse()?,
+            state: r.status.parse()?,
             message: r.message,
+            progress: r.progress.clamp(0.0, 1.0),
+            size_bytes: r.size_bytes.and_then(|s| u64::try_from(s).ok()),
+            downloaded_bytes: u64::try_from(r.downloaded_bytes).unwrap_or(0),
+            progressed_at: r.progressed_at,
+            library_path: r.library_path,
+            retry_run_id: r.retry_run_id.map(RunId),
+            blocklisted: r.blocklisted,
             created_at: r.created_at,
             updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct DownloadEventRow {
+    seq: i64,
+    snapshot: Json<serde_json::Value>,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<DownloadEventRow> for super::DownloadEvent {
+    type Error = StoreError;
+    fn try_from(r: DownloadEventRow) -> Result<Self, StoreError> {
+        Ok(super::DownloadEvent {
+            seq: r.seq,
+            download: serde_json::from_value(r.snapshot.0)
+                .map_err(|e| StoreError::corrupt("download_events", e))?,
+            created_at: r.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct LibraryFileRow {
+    path: String,
+    folder: String,
+    facts: Json<serde_json::Value>,
+}
+
+impl TryFrom<LibraryFileRow> for super::IndexedFile {
+    type Error = StoreError;
+    fn try_from(r: LibraryFileRow) -> Result<Self, StoreError> {
+        Ok(super::IndexedFile {
+            path: r.path,
+            folder: r.folder,
+            facts: serde_json::from_value(r.facts.0)
+                .map_err(|e| StoreError::corrupt("library_files", e))?,
         })
     }
 }

@@ -299,101 +299,6 @@ macro_rules! impl_sql_store {
                 .transpose()
             }
 
-            async fn save_torrent_and_download(
-                &self,
-                d: &$crate::store::NewDownload,
-            ) -> Result<uuid::Uuid, $crate::store::StoreError> {
-                let now = chrono::Utc::now();
-                let id = uuid::Uuid::now_v7();
-                let mut tx = self.pool.begin().await?;
-                sqlx::query(
-                    "INSERT INTO torrents (info_hash, magnet_uri, torrent_file, title, \
-                     size_bytes, indexer, quality, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                     ON CONFLICT (info_hash) DO UPDATE SET \
-                     torrent_file = COALESCE(torrents.torrent_file, excluded.torrent_file)",
-                )
-                .bind(&d.info_hash)
-                .bind(&d.magnet_uri)
-                .bind(d.torrent_file.as_deref())
-                .bind(&d.title)
-                .bind(d.size_bytes.and_then(|s| i64::try_from(s).ok()))
-                .bind(&d.indexer)
-                .bind(&d.parsed_quality)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO downloads (id, album_id, quality, run_id, info_hash, client, \
-                     status, message, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, '', $8, $8)",
-                )
-                .bind(id)
-                .bind(d.key.album_id.as_str())
-                .bind(d.key.quality.as_str())
-                .bind(d.run_id.0)
-                .bind(&d.info_hash)
-                .bind(&d.client)
-                .bind($crate::model::DownloadStatus::Pending.as_str())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(id)
-            }
-
-            async fn set_download_status(
-                &self,
-                id: uuid::Uuid,
-                status: $crate::model::DownloadStatus,
-                message: &str,
-            ) -> Result<(), $crate::store::StoreError> {
-                sqlx::query(
-                    "UPDATE downloads SET status = $2, message = $3, updated_at = $4 WHERE id = $1",
-                )
-                .bind(id)
-                .bind(status.as_str())
-                .bind(message)
-                .bind(chrono::Utc::now())
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
-
-            async fn owned_download(
-                &self,
-                key: &$crate::model::WorkflowKey,
-            ) -> Result<Option<$crate::store::DownloadRecord>, $crate::store::StoreError> {
-                let row: Option<$crate::store::rows::DownloadRow> = sqlx::query_as(
-                    "SELECT d.id, d.album_id, d.quality, d.run_id, d.info_hash, t.magnet_uri, \
-                     t.title, t.indexer, d.client, d.status, d.message, d.created_at, d.updated_at \
-                     FROM downloads d JOIN torrents t ON t.info_hash = d.info_hash \
-                     WHERE d.album_id = $1 AND ($2 = 'any' OR d.quality = $2) \
-                     AND d.status = 'added' ORDER BY d.id DESC LIMIT 1",
-                )
-                .bind(key.album_id.as_str())
-                .bind(key.quality.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(TryInto::try_into).transpose()
-            }
-
-            async fn album_downloads(
-                &self,
-                album_id: &$crate::model::AlbumId,
-            ) -> Result<Vec<$crate::store::DownloadRecord>, $crate::store::StoreError> {
-                let rows: Vec<$crate::store::rows::DownloadRow> = sqlx::query_as(
-                    "SELECT d.id, d.album_id, d.quality, d.run_id, d.info_hash, t.magnet_uri, \
-                     t.title, t.indexer, d.client, d.status, d.message, d.created_at, d.updated_at \
-                     FROM downloads d JOIN torrents t ON t.info_hash = d.info_hash \
-                     WHERE d.album_id = $1 ORDER BY d.id",
-                )
-                .bind(album_id.as_str())
-                .fetch_all(&self.pool)
-                .await?;
-                $crate::store::rows::convert(rows)
-            }
-
             async fn save_candidates(
                 &self,
                 run_id: $crate::model::RunId,
@@ -435,20 +340,6 @@ macro_rules! impl_sql_store {
                      ORDER BY position",
                 )
                 .bind(run_id.0)
-                .fetch_all(&self.pool)
-                .await?;
-                $crate::store::rows::convert(rows)
-            }
-
-            async fn pending_downloads(
-                &self,
-            ) -> Result<Vec<$crate::store::DownloadRecord>, $crate::store::StoreError> {
-                let rows: Vec<$crate::store::rows::DownloadRow> = sqlx::query_as(
-                    "SELECT d.id, d.album_id, d.quality, d.run_id, d.info_hash, t.magnet_uri, \
-                     t.title, t.indexer, d.client, d.status, d.message, d.created_at, d.updated_at \
-                     FROM downloads d JOIN torrents t ON t.info_hash = d.info_hash \
-                     WHERE d.status = 'pending' ORDER BY d.id",
-                )
                 .fetch_all(&self.pool)
                 .await?;
                 $crate::store::rows::convert(rows)

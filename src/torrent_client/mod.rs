@@ -6,10 +6,16 @@
 //! [`NoTorrentClient`].
 
 mod qbittorrent;
+mod status;
 
 pub use qbittorrent::{ClientCheck, Qbittorrent, TorrentInfo};
+pub use status::{ClientState, TorrentStatus};
+
+use std::collections::HashMap;
 
 use async_trait::async_trait;
+
+use crate::import::ClientFile;
 
 use crate::magnet::ResolvedTorrent;
 use crate::model::RunId;
@@ -46,6 +52,15 @@ pub trait TorrentClient: Send + Sync + 'static {
     async fn add(&self, request: AddRequest<'_>) -> Result<(), TorrentClientError>;
     /// Whether the client has a torrent with this info hash.
     async fn contains(&self, info_hash: &str) -> Result<bool, TorrentClientError>;
+    /// Every torrent of the client by lower-case info hash, as of now. One
+    /// request whatever the number of torrents (the download tracker calls
+    /// this once per poll).
+    async fn poll(&self) -> Result<HashMap<String, TorrentStatus>, TorrentClientError>;
+    /// The files of a torrent, relative to its save path.
+    async fn files(&self, info_hash: &str) -> Result<Vec<ClientFile>, TorrentClientError>;
+    /// Removes a torrent (and its data with `delete_files`); an unknown hash
+    /// is not an error.
+    async fn remove(&self, info_hash: &str, delete_files: bool) -> Result<(), TorrentClientError>;
 }
 
 /// The stand-in until a torrent client is configured.
@@ -66,5 +81,21 @@ impl TorrentClient for NoTorrentClient {
 
     async fn contains(&self, _info_hash: &str) -> Result<bool, TorrentClientError> {
         Ok(false)
+    }
+
+    async fn poll(&self) -> Result<HashMap<String, TorrentStatus>, TorrentClientError> {
+        Err(TorrentClientError::Config(
+            "no torrent client configured".into(),
+        ))
+    }
+
+    async fn files(&self, _info_hash: &str) -> Result<Vec<ClientFile>, TorrentClientError> {
+        Err(TorrentClientError::Config(
+            "no torrent client configured".into(),
+        ))
+    }
+
+    async fn remove(&self, _info_hash: &str, _delete_files: bool) -> Result<(), TorrentClientError> {
+        Ok(())
     }
 }

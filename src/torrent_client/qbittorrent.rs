@@ -14,6 +14,7 @@
 //!
 //! We send no `Origin`/`Referer`, so CSRF protection lets us through.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -24,7 +25,8 @@ use serde::Deserialize;
 use tokio::sync::Mutex;
 use url::Url;
 
-use super::{AddRequest, TorrentClient, TorrentClientError};
+use super::{AddRequest, ClientState, TorrentClient, TorrentClientError, TorrentStatus};
+use crate::import::ClientFile;
 use crate::config::QbittorrentConfig;
 use crate::http;
 
@@ -43,7 +45,33 @@ pub struct Qbittorrent {
     category: String,
     save_path: Option<String>,
     session: Mutex<Session>,
+    /// The merged `sync/maindata` state (one incremental call per poll).
+    sync: Mutex<SyncState>,
 }
+
+/// qBittorrent's incremental sync: the last `rid` and every torrent's
+/// fields as merged from the deltas so far.
+#[derive(Default)]
+struct SyncState {
+    rid: u64,
+    torrents: HashMap<String, serde_json::Map<String, serde_json::Value>>,
+}
+
+/// One `sync/maindata` answer (only what the tracker reads).
+#[derive(Debug, Deserialize)]
+struct MainData {
+    #[serde(default)]
+    rid: u64,
+    #[serde(default)]
+    full_update: bool,
+    #[serde(default)]
+    torrents: HashMap<String, serde_json::Map<String, serde_json::Value>>,
+    #[serde(default)]
+    torrents_removed: Vec<String>,
+}
+
+/// The answers of `sync/maindata` may be large with many torrents.
+const MAINDATA_CAP: usize = 64 * 1024 * 1024;
 
 #[derive(Default)]
 struct Session {
@@ -129,6 +157,7 @@ impl Qbittorrent {
             category: config.category.clone(),
             save_path: config.save_path.clone(),
             session: Mutex::new(Session::default()),
+            sync: Mutex::new(SyncState::default()),
         })
     }
 
@@ -444,5 +473,169 @@ impl TorrentClient for Qbittorrent {
             .torrents(&[&info_hash.to_ascii_lowercase()])
             .await?
             .is_empty())
+    }
+
+    async fn poll(&self) -> Result<HashMap<String, TorrentStatus>, TorrentClientError> {
+        let mut sync = self.sync.lock().await;
+        let url = self.url("api/v2/sync/maindata");
+        let rid = sync.rid.to_string();
+        let response = self
+            .call(|c| c.get(url.clone()).query(&[("rid", rid.as_str())]))
+            .await?;
+        if !response.status().is_success() {
+            return Err(failed(format!(
+                "sync/maindata: HTTP {}",
+                response.status().as_u16()
+            )));
+        }
+        let body = http::read_capped(response, MAINDATA_CAP)
+            .await
+            .map_err(|e| failed(format!("sync/maindata: {e}")))?;
+        let data: MainData = serde_json::from_slice(&body)
+            .map_err(|e| failed(format!("sync/maindata: unreadable answer: {e}")))?;
+        apply_delta(&mut sync, data);
+        Ok(sync
+            .torrents
+            .iter()
+            .map(|(hash, fields)| (hash.clone(), torrent_status(hash, fields)))
+            .collect())
+    }
+
+    async fn files(&self, info_hash: &str) -> Result<Vec<ClientFile>, TorrentClientError> {
+        #[derive(Deserialize)]
+        struct File {
+            name: String,
+            #[serde(default)]
+            size: u64,
+            #[serde(default = "wanted")]
+            priority: i64,
+        }
+        fn wanted() -> i64 {
+            1
+        }
+        let url = self.url("api/v2/torrents/files");
+        let hash = info_hash.to_ascii_lowercase();
+        let response = self
+            .call(|c| c.get(url.clone()).query(&[("hash", hash.as_str())]))
+            .await?;
+        if !response.status().is_success() {
+            return Err(failed(format!(
+                "torrents/files: HTTP {}",
+                response.status().as_u16()
+            )));
+        }
+        let body = http::read_capped(response, 32 * 1024 * 1024)
+            .await
+            .map_err(|e| failed(format!("torrents/files: {e}")))?;
+        let files: Vec<File> = serde_json::from_slice(&body)
+            .map_err(|e| failed(format!("torrents/files: unreadable answer: {e}")))?;
+        // Files the user chose not to download (priority 0) are not there.
+        Ok(files
+            .into_iter()
+            .filter(|f| f.priority != 0)
+            .map(|f| ClientFile {
+                name: f.name,
+                size: f.size,
+            })
+            .collect())
+    }
+
+    async fn remove(&self, info_hash: &str, delete_files: bool) -> Result<(), TorrentClientError> {
+        let url = self.url("api/v2/torrents/delete");
+        let form = [
+            ("hashes", info_hash.to_ascii_lowercase()),
+            ("deleteFiles", delete_files.to_string()),
+        ];
+        let response = self.call(|c| c.post(url.clone()).form(&form)).await?;
+        if !response.status().is_success() {
+            return Err(failed(format!(
+                "torrents/delete: HTTP {}",
+                response.status().as_u16()
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Merges one answer into the state: a full update replaces it, a delta
+/// changes only the fields it names.
+fn apply_delta(sync: &mut SyncState, data: MainData) {
+    if data.full_update {
+        sync.torrents.clear();
+    }
+    for (hash, fields) in data.torrents {
+        let entry = sync.torrents.entry(hash.to_ascii_lowercase()).or_default();
+        entry.extend(fields);
+    }
+    for hash in data.torrents_removed {
+        sync.torrents.remove(&hash.to_ascii_lowercase());
+    }
+    sync.rid = data.rid;
+}
+
+fn torrent_status(hash: &str, f: &serde_json::Map<String, serde_json::Value>) -> TorrentStatus {
+    let text = |k: &str| f.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+    let number = |k: &str| f.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
+    let raw_state = text("state");
+    let state = ClientState::from_qbittorrent(&raw_state);
+    TorrentStatus {
+        hash: hash.to_owned(),
+        name: text("name"),
+        state,
+        progress: f
+            .get("progress")
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0)
+            .clamp(0.0, 1.0),
+        size: number("size"),
+        completed: number("completed"),
+        save_path: text("save_path"),
+        // Older versions do not send it: a torrent past metaDL has it.
+        has_metadata: f
+            .get("has_metadata")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(state != ClientState::FetchingMetadata),
+        raw_state,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(json: serde_json::Value) -> MainData {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn deltas_merge_and_full_updates_replace() {
+        let mut sync = SyncState::default();
+        apply_delta(
+            &mut sync,
+            answer(serde_json::json!({"rid": 1, "full_update": true, "torrents": {
+                "AA": {"state": "metaDL", "progress": 0, "size": 0},
+                "bb": {"state": "downloading", "progress": 0.5, "size": 100, "completed": 50,
+                       "save_path": "/downloads", "has_metadata": true}
+            }})),
+        );
+        assert_eq!(sync.rid, 1);
+        let aa = torrent_status("aa", &sync.torrents["aa"]);
+        assert_eq!((aa.state, aa.has_metadata, aa.is_complete()), (ClientState::FetchingMetadata, false, false));
+        // A delta names only what changed.
+        apply_delta(
+            &mut sync,
+            answer(serde_json::json!({"rid": 2, "torrents": {"bb": {"progress": 1, "state": "stalledUP", "completed": 100}},
+                "torrents_removed": ["AA"]})),
+        );
+        assert!(!sync.torrents.contains_key("aa"));
+        let bb = torrent_status("bb", &sync.torrents["bb"]);
+        assert_eq!((bb.state, bb.size, bb.completed, bb.save_path.as_str()), (ClientState::Complete, 100, 100, "/downloads"));
+        assert!(bb.is_complete());
+        // A full update forgets what it does not list.
+        apply_delta(&mut sync, answer(serde_json::json!({"rid": 3, "full_update": true})));
+        assert!(sync.torrents.is_empty());
+        // Odd values never panic.
+        let odd = torrent_status("cc", &serde_json::from_value(serde_json::json!({"progress": "x", "size": -1, "state": 5})).unwrap());
+        assert_eq!((odd.state, odd.progress, odd.size), (ClientState::Unknown, 0.0, 0));
     }
 }

@@ -14,7 +14,9 @@ use std::time::Duration;
 
 use tracing::Instrument;
 
+use crate::downloads::DownloadLog;
 use crate::events::{EventBus, Subscription};
+use crate::library::index::Library;
 use crate::indexer::{IndexerService, NoIndexers};
 use crate::magnet::{MagnetResolver, NotResolving};
 use crate::metadata::{AlbumIdOnly, MetadataProvider};
@@ -58,6 +60,7 @@ pub struct WorkflowOptions {
     pub stop_timeout: Duration,
 }
 
+
 impl Default for WorkflowOptions {
     fn default() -> Self {
         Self {
@@ -75,6 +78,10 @@ pub struct Workflows {
     pub registry: WorkflowRegistry,
     pub providers: Providers,
     pub options: WorkflowOptions,
+    /// Every change of a download goes through it (stored, then published).
+    pub downloads: DownloadLog,
+    /// `[library] path` and its index, when configured: "owned" reads it.
+    pub library: Option<Library>,
     /// Set by [`Workflows::shutdown`]: no new workflow starts after it.
     closing: Arc<std::sync::atomic::AtomicBool>,
 }
@@ -127,6 +134,8 @@ pub enum CancelError {
 impl Workflows {
     pub fn new(store: Arc<dyn Store>, bus: EventBus, providers: Providers) -> Self {
         Self {
+            downloads: DownloadLog::new(Arc::clone(&store)),
+            library: None,
             store,
             bus,
             registry: WorkflowRegistry::new(),

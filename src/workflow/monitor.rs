@@ -16,9 +16,8 @@ use tracing::Instrument;
 use super::{StopRequest, WorkflowEntry, Workflows};
 use crate::magnet::{ResolvedTorrent, check_contents};
 use crate::metadata::{Album, MetadataError};
-use crate::model::{
-    DownloadStatus, DownloadSummary, Event, Outcome, Quality, WorkflowKey, WorkflowStatus,
-};
+use crate::library::owned::Owned;
+use crate::model::{DownloadState, DownloadSummary, Event, Outcome, WorkflowKey, WorkflowStatus};
 use crate::release::{Candidate, History};
 use crate::store::{DownloadRecord, NewDownload, StoreError, StoredCandidate};
 use crate::torrent_client::{AddRequest, TorrentClientError};
@@ -219,22 +218,23 @@ fn finish(w: &Workflows, entry: &WorkflowEntry) {
 }
 
 /// What this album went through before: torrents already grabbed (not to
-/// grab twice) and those whose download failed (blocklisted).
+/// grab twice) and those whose download failed for a reason that speaks
+/// against the release (blocklisted).
 fn history(downloads: &[DownloadRecord]) -> History {
     let mut history = History::default();
     for download in downloads {
-        match download.status {
-            DownloadStatus::Pending | DownloadStatus::Added => {
-                history.grabbed.insert(download.info_hash.clone());
-            }
-            DownloadStatus::Failed if download.message.starts_with(REFUSED) => {
+        match download.state {
+            DownloadState::Failed if download.blocklisted => {
                 history.blocklist.block_info_hash(&download.info_hash);
                 // Feeds without hashes are matched by title on the indexer.
                 history
                     .blocklist
                     .block_title(&download.indexer, &download.title);
             }
-            DownloadStatus::Failed => {}
+            DownloadState::Failed => {}
+            _ => {
+                history.grabbed.insert(download.info_hash.clone());
+            }
         }
     }
     history
@@ -317,29 +317,27 @@ impl Steps {
         // One query serves the owned check now and the history later.
         // Keyed by the canonical id (a merged id's downloads live there too).
         let downloads = self.w.store.album_downloads(&album.id).await?;
-        // Owned: an added download at this quality; ANY takes any, and a
-        // 24-bit download is a lossless one.
-        let owned = downloads.iter().rev().find(|d| {
-            d.status == DownloadStatus::Added
-                && (key.quality == Quality::Any
-                    || d.quality == key.quality
-                    || (key.quality == Quality::Lossless && d.quality == Quality::LosslessHires))
-        });
+        let library = self.w.library.as_ref().map(|l| l.root());
+        let owned = crate::library::owned::check(
+            self.w.store.as_ref(),
+            library,
+            &album,
+            key.quality,
+            &downloads,
+        )
+        .await?;
         if let Some(owned) = owned {
-            outcome.download = Some(DownloadSummary {
-                id: owned.id,
-                info_hash: owned.info_hash.clone(),
-                client: owned.client.clone(),
-                status: owned.status,
-            });
+            if let Owned::Downloading(d) = &owned {
+                outcome.download = Some(DownloadSummary {
+                    id: d.id,
+                    info_hash: d.info_hash.clone(),
+                    client: d.client.clone(),
+                    state: d.state,
+                });
+            }
             return Ok(Ending::new(
                 WorkflowStatus::AlreadyOwned,
-                format!(
-                    "already in the library: {} (added to {} on {})",
-                    owned.title,
-                    owned.client,
-                    owned.created_at.format("%Y-%m-%d")
-                ),
+                format!("already owned: {}", owned.message()),
                 outcome,
             ));
         }
@@ -528,10 +526,10 @@ impl Steps {
         let client = providers.torrent_client.name().to_owned();
         let _critical = self.critical.lock().await;
         // The rows exist BEFORE the client is asked (no orphan torrents).
-        let download_id = self
+        let download = self
             .w
-            .store
-            .save_torrent_and_download(&NewDownload {
+            .downloads
+            .create(&NewDownload {
                 run_id: self.entry.run_id,
                 key: WorkflowKey {
                     album_id: album.id.clone(),
@@ -555,36 +553,38 @@ impl Steps {
                 name: &release.title,
             })
             .await;
-        let (status, message, grab) = match added {
-            Ok(()) => (DownloadStatus::Added, String::new(), None),
+        let mut download = download;
+        let grab = match added {
+            Ok(()) => {
+                download.state = DownloadState::Queued;
+                download.message = format!("added to {client}");
+                download.progressed_at = Some(chrono::Utc::now());
+                None
+            }
             Err(TorrentClientError::Refused(e)) => {
                 let reason = format!("{REFUSED}{client}: {e}");
-                (
-                    DownloadStatus::Failed,
-                    reason.clone(),
-                    Some(Grab::Skip(reason)),
-                )
+                download.state = DownloadState::Failed;
+                download.message = reason.clone();
+                // The client refused this torrent itself: never again for
+                // this album.
+                download.blocklisted = true;
+                Some(Grab::Skip(reason))
             }
             Err(e) => {
                 let reason = format!("{client}: {e}");
-                (
-                    DownloadStatus::Failed,
-                    format!("not added: {reason}"),
-                    Some(Grab::Stop(reason)),
-                )
+                download.state = DownloadState::Failed;
+                download.message = format!("not added: {reason}");
+                Some(Grab::Stop(reason))
             }
         };
-        self.w
-            .store
-            .set_download_status(download_id, status, &message)
-            .await?;
+        self.w.downloads.save(&mut download, true).await?;
         Ok(match grab {
             Some(grab) => grab,
             None => Grab::Added(DownloadSummary {
-                id: download_id,
+                id: download.id,
                 info_hash: resolved.info_hash,
                 client,
-                status,
+                state: download.state,
             }),
         })
     }

@@ -10,7 +10,7 @@
 //!   the next start.
 
 use super::Workflows;
-use crate::model::{DownloadStatus, WorkflowStatus};
+use crate::model::{DownloadState, WorkflowStatus};
 use crate::store::StoreError;
 
 /// What [`recover`] did, for the start-up log.
@@ -47,20 +47,20 @@ pub(super) async fn recover(w: &Workflows) -> Result<Recovered, StoreError> {
     for download in w.store.pending_downloads().await? {
         match client.contains(&download.info_hash).await {
             Ok(true) => {
-                w.store
-                    .set_download_status(
+                w.downloads
+                    .set_state(
                         download.id,
-                        DownloadStatus::Added,
+                        DownloadState::Queued,
                         &format!("found in {} at start-up", client.name()),
                     )
                     .await?;
                 recovered.downloads_confirmed += 1;
             }
             Ok(false) => {
-                w.store
-                    .set_download_status(
+                w.downloads
+                    .set_state(
                         download.id,
-                        DownloadStatus::Failed,
+                        DownloadState::Failed,
                         &format!(
                             "the service stopped before {} confirmed the torrent; \
                              it is not in the client",

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use musicagg::model::{DownloadStatus, RunId, WorkflowStatus};
+use musicagg::model::{DownloadState, RunId, WorkflowStatus};
 use musicagg::proto::v1 as pb;
 use musicagg::torrent_client::{AddRequest, TorrentClient};
 use wiremock::matchers::{method, path};
@@ -206,14 +206,14 @@ async fn crash_then_restart(torrent_reached_the_client: bool) {
     if torrent_reached_the_client {
         assert_eq!(
             download.status,
-            DownloadStatus::Added,
+            DownloadState::Queued,
             "{}",
             download.message
         );
     } else {
         assert_eq!(
             download.status,
-            DownloadStatus::Failed,
+            DownloadState::Failed,
             "{}",
             download.message
         );
@@ -225,7 +225,7 @@ async fn crash_then_restart(torrent_reached_the_client: bool) {
     }
     // The invariant, whatever happened: added ⇔ the client has it.
     for d in &downloads {
-        if d.status == DownloadStatus::Added {
+        if d.status == DownloadState::Queued {
             assert!(real.contains(&d.info_hash).await.unwrap());
         }
     }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use musicagg::model::{AlbumId, DownloadStatus, RunId, WorkflowStatus};
+use musicagg::model::{AlbumId, DownloadState, RunId, WorkflowStatus};
 use musicagg::proto::v1 as pb;
 use musicagg::torrent_client::{AddRequest, Qbittorrent, TorrentClient};
 
@@ -316,7 +316,7 @@ async fn the_seed_end_to_end(backend: Backend) {
     assert_eq!(downloads.len(), 1);
     assert_eq!(
         (downloads[0].status, downloads[0].info_hash.as_str()),
-        (DownloadStatus::Added, hash.as_str())
+        (DownloadState::Queued, hash.as_str())
     );
 
     // The torrent in the leecher, with our category and tags.

@@ -2,7 +2,7 @@
 //! unfinished, a subscriber that lags behind the bus.
 
 use musicagg::api::bridge;
-use musicagg::model::{AlbumId, DownloadStatus, Quality, RunId, WorkflowKey, WorkflowStatus};
+use musicagg::model::{AlbumId, DownloadState, Quality, RunId, WorkflowKey, WorkflowStatus};
 use musicagg::proto::v1 as pb;
 use musicagg::store::NewDownload;
 use pb::WorkflowStatus as S;
@@ -256,7 +256,7 @@ async fn a_pending_download_found_in_the_client_becomes_added() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(owned.status, DownloadStatus::Added);
+    assert_eq!(owned.status, DownloadState::Queued);
     assert_eq!(owned.info_hash, HASH_A);
     app.stop().await;
 }
@@ -378,7 +378,7 @@ async fn a_client_that_is_down_stops_the_run_and_blocklists_nothing() {
     let album = AlbumId::parse(ALBUM).unwrap();
     let downloads = app.workflows.store.album_downloads(&album).await.unwrap();
     assert_eq!(downloads.len(), 1, "one attempt, not one per candidate");
-    assert_eq!(downloads[0].status, DownloadStatus::Failed);
+    assert_eq!(downloads[0].status, DownloadState::Failed);
     assert!(
         downloads[0].message.starts_with("not added"),
         "{}",
@@ -435,7 +435,7 @@ async fn a_cancel_during_the_add_waits_for_the_clients_answer() {
     let downloads = app.workflows.store.album_downloads(&album).await.unwrap();
     assert_eq!(
         downloads[0].status,
-        DownloadStatus::Added,
+        DownloadState::Queued,
         "the client has it, the row says so"
     );
     assert_eq!(fake.added.lock().unwrap().len(), 1);

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use musicagg::metadata::Album;
-use musicagg::model::{AlbumId, DownloadStatus, Quality, RunId, WorkflowKey, WorkflowStatus};
+use musicagg::model::{AlbumId, DownloadState, Quality, RunId, WorkflowKey, WorkflowStatus};
 use musicagg::store::{NewDownload, RunFilter, Store, StoreError};
 
 use crate::doubles::album;
@@ -327,7 +327,7 @@ async fn downloads_pending_then_added_make_the_album_owned(backend: Backend) {
     let pending = store.pending_downloads().await.unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].id, id);
-    assert_eq!(pending[0].status, DownloadStatus::Pending);
+    assert_eq!(pending[0].status, DownloadState::Pending);
     assert_eq!(pending[0].magnet_uri, new.magnet_uri);
     assert!(
         store.owned_download(&k).await.unwrap().is_none(),
@@ -335,13 +335,13 @@ async fn downloads_pending_then_added_make_the_album_owned(backend: Backend) {
     );
 
     store
-        .set_download_status(id, DownloadStatus::Added, "")
+        .set_download_status(id, DownloadState::Queued, "")
         .await
         .unwrap();
     assert!(store.pending_downloads().await.unwrap().is_empty());
     let owned = store.owned_download(&k).await.unwrap().unwrap();
     assert_eq!(owned.id, id);
-    assert_eq!(owned.status, DownloadStatus::Added);
+    assert_eq!(owned.status, DownloadState::Queued);
     // ANY is satisfied by any quality; another specific quality is not.
     assert!(
         store

@@ -1,0 +1,393 @@
+//! The download tracker: one per service. Each poll reads the downloads
+//! that are not terminal (one query), asks the torrent client for all its
+//! torrents (one incremental call, whatever their number), and writes only
+//! what changed. A completed download is imported; a dead, broken or
+//! removed one fails (see [`super::failure`]).
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::failure::{Failure, fail};
+use crate::config::{Config, ImportMode, PathMapping};
+use crate::import::{ImportError, ImportRequest, map_path};
+use crate::model::DownloadState;
+use crate::store::{DownloadRecord, StoreError};
+use crate::torrent_client::{ClientState, TorrentStatus};
+use crate::workflow::Workflows;
+
+/// `[downloads]` and `[library]`, as the tracker uses them.
+#[derive(Debug, Clone)]
+pub struct TrackerOptions {
+    pub poll_interval: Duration,
+    pub stalled_timeout: Duration,
+    pub remove_failed: bool,
+    pub retry_failed: bool,
+    pub max_retries: u32,
+    pub path_mappings: Vec<PathMapping>,
+    pub import_mode: ImportMode,
+}
+
+impl TrackerOptions {
+    pub fn from_config(config: &Config) -> Self {
+        let d = &config.downloads;
+        Self {
+            poll_interval: d.poll_interval.duration().max(Duration::from_millis(200)),
+            stalled_timeout: d.stalled_timeout.duration(),
+            remove_failed: d.remove_failed,
+            retry_failed: d.retry_failed,
+            max_retries: d.max_retries,
+            path_mappings: d.path_mappings.clone(),
+            import_mode: config.library.import_mode,
+        }
+    }
+}
+
+/// What one poll did (logs, benchmarks).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PollReport {
+    pub tracked: usize,
+    /// Downloads written (each change one row, and an event when notable).
+    pub written: usize,
+    pub failed: usize,
+    pub imports_started: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrackerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("torrent client: {0}")]
+    Client(String),
+}
+
+/// Follows downloads until they are imported or failed.
+#[derive(Clone)]
+pub struct Tracker {
+    w: Workflows,
+    options: Arc<TrackerOptions>,
+    /// Downloads with an import in progress (not looked at meanwhile).
+    importing: Arc<Mutex<HashSet<Uuid>>>,
+}
+
+impl Tracker {
+    pub fn new(w: Workflows, options: TrackerOptions) -> Self {
+        Self {
+            w,
+            options: Arc::new(options),
+            importing: Arc::default(),
+        }
+    }
+
+    /// Polls every `poll_interval` until `stop`.
+    pub async fn run(self, stop: CancellationToken) {
+        let mut interval = tokio::time::interval(self.options.poll_interval);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => break,
+                _ = interval.tick() => {}
+            }
+            match self.poll_once().await {
+                Ok(report) if report.written > 0 => tracing::debug!(?report, "download poll"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "download poll failed; trying again next time"),
+            }
+        }
+    }
+
+    /// One poll. No client call when nothing is tracked.
+    pub async fn poll_once(&self) -> Result<PollReport, TrackerError> {
+        let active = self.w.store.active_downloads().await?;
+        let mut report = PollReport {
+            tracked: active.len(),
+            ..Default::default()
+        };
+        if active.is_empty() {
+            return Ok(report);
+        }
+        let torrents = self
+            .w
+            .providers
+            .torrent_client
+            .poll()
+            .await
+            .map_err(|e| TrackerError::Client(e.to_string()))?;
+        for download in active {
+            if self.is_importing(download.id) {
+                continue;
+            }
+            let torrent = torrents.get(&download.info_hash.to_ascii_lowercase());
+            self.follow(download, torrent, &mut report).await?;
+        }
+        Ok(report)
+    }
+
+    fn is_importing(&self, id: Uuid) -> bool {
+        self.importing.lock().is_ok_and(|set| set.contains(&id))
+    }
+
+    async fn follow(
+        &self,
+        mut d: DownloadRecord,
+        torrent: Option<&TorrentStatus>,
+        report: &mut PollReport,
+    ) -> Result<(), TrackerError> {
+        let client = self.w.providers.torrent_client.name().to_owned();
+        let Some(t) = torrent else {
+            return self.missing(d, &client, report).await;
+        };
+        let now = Utc::now();
+        let mut changed = false;
+        let mut notable = false;
+        if t.completed > d.downloaded_bytes || (t.has_metadata && d.progress == 0.0 && t.size > 0 && d.size_bytes != Some(t.size)) {
+            d.progressed_at = Some(now);
+            changed = true;
+        }
+        if t.completed != d.downloaded_bytes {
+            d.downloaded_bytes = t.completed;
+            changed = true;
+        }
+        if t.size > 0 && d.size_bytes != Some(t.size) {
+            d.size_bytes = Some(t.size);
+            changed = true;
+        }
+        // Events at whole-percent steps; the row follows every change.
+        if (t.progress * 100.0).floor() != (d.progress * 100.0).floor() {
+            notable = true;
+        }
+        if t.progress != d.progress {
+            d.progress = t.progress;
+            changed = true;
+        }
+        let (state, message) = match t.state {
+            ClientState::Error => {
+                let reason = format!("{client} reports an error for this torrent ({})", t.raw_state);
+                return self.failed(d, Failure { reason, blocklist: true }, report).await;
+            }
+            ClientState::MissingFiles => {
+                let reason = format!("{client} reports the files missing");
+                return self.failed(d, Failure { reason, blocklist: false }, report).await;
+            }
+            _ if t.is_complete() => (DownloadState::Completed, d.message.clone()),
+            ClientState::Paused => (DownloadState::Queued, format!("paused in {client}")),
+            ClientState::Queued | ClientState::Moving => (DownloadState::Queued, format!("queued in {client}")),
+            ClientState::FetchingMetadata => (DownloadState::Stalled, "fetching the magnet's metadata".to_owned()),
+            ClientState::Stalled => (DownloadState::Stalled, "no peer is sending data".to_owned()),
+            ClientState::Downloading => (DownloadState::Downloading, String::new()),
+            ClientState::Complete | ClientState::Unknown => (d.state, d.message.clone()),
+        };
+        // A paused torrent is the user's choice: its clock does not run.
+        if t.state == ClientState::Paused && d.state == DownloadState::Queued {
+            d.progressed_at = Some(now);
+            changed = true;
+        }
+        if state != DownloadState::Completed && t.state != ClientState::Paused {
+            let since = d.progressed_at.unwrap_or(d.created_at);
+            let idle = (now - since).to_std().unwrap_or_default();
+            if idle >= self.options.stalled_timeout {
+                let why = if t.has_metadata {
+                    "no bytes arrived"
+                } else {
+                    "nobody sent the magnet's metadata"
+                };
+                let reason = format!(
+                    "no progress for {} s ({why}); stalled_timeout is {} s",
+                    idle.as_secs(),
+                    self.options.stalled_timeout.as_secs()
+                );
+                return self.failed(d, Failure { reason, blocklist: true }, report).await;
+            }
+        }
+        // COMPLETED waiting for its import is not moved back by the client.
+        let keep = matches!(d.state, DownloadState::Completed | DownloadState::Importing);
+        if !keep && (state != d.state || message != d.message) {
+            d.state = state;
+            d.message = message;
+            changed = true;
+            notable = true;
+        }
+        if changed {
+            self.w.downloads.save(&mut d, notable).await?;
+            report.written += 1;
+        }
+        if matches!(d.state, DownloadState::Completed | DownloadState::Importing) {
+            self.complete(d, t.save_path.clone(), report).await?;
+        }
+        Ok(())
+    }
+
+    /// The torrent is not in the client.
+    async fn missing(
+        &self,
+        d: DownloadRecord,
+        client: &str,
+        report: &mut PollReport,
+    ) -> Result<(), TrackerError> {
+        match d.state {
+            // Moved away by a `move` import in progress: the import decides.
+            DownloadState::Importing => Ok(()),
+            DownloadState::Completed if self.w.library.is_none() => Ok(()),
+            DownloadState::Completed => {
+                let reason = format!("removed from {client} before it could be imported");
+                self.failed(d, Failure { reason, blocklist: false }, report).await
+            }
+            _ => {
+                let reason = format!("removed from {client} before it finished");
+                self.failed(d, Failure { reason, blocklist: true }, report).await
+            }
+        }
+    }
+
+    async fn failed(
+        &self,
+        d: DownloadRecord,
+        failure: Failure,
+        report: &mut PollReport,
+    ) -> Result<(), TrackerError> {
+        fail(&self.w, &self.options, d, failure).await?;
+        report.failed += 1;
+        report.written += 1;
+        Ok(())
+    }
+
+    /// A complete download: imported in a task of its own when a library is
+    /// configured (one import per download at a time).
+    async fn complete(
+        &self,
+        mut d: DownloadRecord,
+        remote_save_path: String,
+        report: &mut PollReport,
+    ) -> Result<(), TrackerError> {
+        let Some(library) = self.w.library.clone() else {
+            let note = "downloaded; no [library] path is configured, so it stays in the client";
+            if d.message != note {
+                d.message = note.to_owned();
+                self.w.downloads.save(&mut d, true).await?;
+                report.written += 1;
+            }
+            return Ok(());
+        };
+        let local = map_path(&remote_save_path, &self.options.path_mappings);
+        if !tokio::fs::metadata(&local).await.is_ok_and(|m| m.is_dir()) {
+            let note = not_visible(&remote_save_path);
+            if d.message != note || d.state != DownloadState::Completed {
+                d.state = DownloadState::Completed;
+                d.message = note;
+                self.w.downloads.save(&mut d, true).await?;
+                report.written += 1;
+            }
+            return Ok(());
+        }
+        let claimed = self
+            .importing
+            .lock()
+            .is_ok_and(|mut set| set.insert(d.id));
+        if !claimed {
+            return Ok(());
+        }
+        report.imports_started += 1;
+        let tracker = self.clone();
+        let span = tracing::info_span!("import", download = %d.id, album = %d.album_id);
+        crate::tasks::spawn("import", span, async move {
+            let id = d.id;
+            let result = tracker.import(d, local, library.root().to_path_buf()).await;
+            if let Ok(mut set) = tracker.importing.lock() {
+                set.remove(&id);
+            }
+            if result.is_ok() {
+                if let Err(e) = library.refresh().await {
+                    tracing::warn!(error = %e, "library scan after an import failed");
+                }
+            }
+            result
+        });
+        Ok(())
+    }
+
+    async fn import(&self, mut d: DownloadRecord, save_path: PathBuf, root: PathBuf) -> Result<(), TrackerError> {
+        let client = &self.w.providers.torrent_client;
+        let files = match client.files(&d.info_hash).await {
+            Ok(files) => files,
+            Err(e) => return Err(TrackerError::Client(e.to_string())),
+        };
+        let Some((album, _)) = self.w.store.album(&d.album_id).await? else {
+            let reason = format!("album {} is not stored; cannot check the files", d.album_id);
+            fail(&self.w, &self.options, d, Failure { reason, blocklist: false }).await?;
+            return Ok(());
+        };
+        d.state = DownloadState::Importing;
+        d.message = format!("importing into {} ({})", root.display(), self.options.import_mode.as_str());
+        self.w.downloads.save(&mut d, true).await?;
+        if self.options.import_mode == ImportMode::Move {
+            // The client must not seed a file we move: it lets go first.
+            if let Err(e) = client.remove(&d.info_hash, false).await {
+                d.state = DownloadState::Completed;
+                d.message = format!("import waits: could not remove the torrent before moving its files: {e}");
+                self.w.downloads.save(&mut d, true).await?;
+                return Ok(());
+            }
+        }
+        let mode = self.options.import_mode;
+        let download_id = d.id;
+        let quality = d.quality;
+        let title = d.title.clone();
+        let release_quality = d.release_quality.clone();
+        let outcome = tokio::task::spawn_blocking(move || {
+            crate::import::import(&ImportRequest {
+                album: &album,
+                quality,
+                release_title: &title,
+                release_quality: &release_quality,
+                save_path: &save_path,
+                files: &files,
+                library: &root,
+                mode,
+                download_id,
+            })
+        })
+        .await
+        .unwrap_or_else(|e| Err(ImportError::Io(format!("the import task failed: {e}"))));
+        match outcome {
+            Ok(imported) => {
+                d.state = DownloadState::Imported;
+                d.progress = 1.0;
+                d.library_path = Some(imported.folder.display().to_string());
+                d.message = format!(
+                    "imported {} tracks ({}) into {}",
+                    imported.tracks.len(),
+                    imported.quality,
+                    imported.folder.display()
+                );
+                self.w.downloads.save(&mut d, true).await?;
+                tracing::info!(download = %d.id, folder = %imported.folder.display(), "imported");
+            }
+            Err(ImportError::Refused(reason)) => {
+                let reason = format!("import refused: {reason}");
+                fail(&self.w, &self.options, d, Failure { reason, blocklist: true }).await?;
+            }
+            Err(ImportError::NotVisible(message)) => {
+                d.state = DownloadState::Completed;
+                d.message = message;
+                self.w.downloads.save(&mut d, true).await?;
+            }
+            Err(ImportError::Io(message)) => {
+                d.state = DownloadState::Completed;
+                d.message = format!("import failed, trying again at the next poll: {message}");
+                self.w.downloads.save(&mut d, true).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The message of a download whose files this machine cannot see.
+pub fn not_visible(remote: &str) -> String {
+    format!("the client saved it at {remote}, which this machine cannot see: add a path mapping")
+}
+
