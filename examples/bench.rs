@@ -482,6 +482,23 @@ impl TorrentClient for InstantProviders {
     async fn contains(&self, _info_hash: &str) -> Result<bool, TorrentClientError> {
         Ok(false)
     }
+
+    async fn poll(
+        &self,
+    ) -> Result<HashMap<String, musicagg::torrent_client::TorrentStatus>, TorrentClientError> {
+        Ok(HashMap::new())
+    }
+
+    async fn files(
+        &self,
+        _info_hash: &str,
+    ) -> Result<Vec<musicagg::import::ClientFile>, TorrentClientError> {
+        Ok(Vec::new())
+    }
+
+    async fn remove(&self, _info_hash: &str, _delete_files: bool) -> Result<(), TorrentClientError> {
+        Ok(())
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -74,13 +74,13 @@ mod tests {
 
     #[test]
     fn files_fall_into_the_tiers_the_selector_uses() {
-        let cd = [file(Codec::Flac, Some(16), 44_100, Some(900)); 3];
+        let cd = vec![file(Codec::Flac, Some(16), 44_100, Some(900)); 3];
         let g = guess_from_files(&cd).unwrap();
         assert!(tier_rank(&g, Quality::Lossless).is_some());
         assert!(tier_rank(&g, Quality::LosslessHires).is_none());
         assert_eq!(quality_label(&g), "FLAC 16-bit 44.1 kHz");
 
-        let hires = [file(Codec::Flac, Some(24), 96_000, None); 2];
+        let hires = vec![file(Codec::Flac, Some(24), 96_000, None); 2];
         let g = guess_from_files(&hires).unwrap();
         assert!(tier_rank(&g, Quality::LosslessHires).is_some());
         assert!(tier_rank(&g, Quality::Lossless).is_some());

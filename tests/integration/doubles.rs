@@ -12,7 +12,10 @@ use musicagg::magnet::{MagnetResolver, ResolveError, ResolvedTorrent};
 use musicagg::metadata::{Album, FetchedAlbum, MetadataError, MetadataProvider, Track};
 use musicagg::model::{AlbumId, Quality};
 use musicagg::release::{Candidate, History, ReleaseSelector, Selection};
-use musicagg::torrent_client::{AddRequest, TorrentClient, TorrentClientError};
+use musicagg::import::ClientFile;
+use musicagg::torrent_client::{
+    AddRequest, ClientState, TorrentClient, TorrentClientError, TorrentStatus,
+};
 use tokio::sync::{Semaphore, watch};
 
 use crate::harness::within;
@@ -273,5 +276,37 @@ impl TorrentClient for Fake {
             .expect("added list")
             .iter()
             .any(|h| h == info_hash))
+    }
+
+    /// Every added torrent waits in the queue (these tests end at the grab).
+    async fn poll(&self) -> Result<HashMap<String, TorrentStatus>, TorrentClientError> {
+        Ok(self
+            .added
+            .lock()
+            .expect("added list")
+            .iter()
+            .map(|hash| {
+                (
+                    hash.to_ascii_lowercase(),
+                    TorrentStatus {
+                        hash: hash.to_ascii_lowercase(),
+                        state: ClientState::Queued,
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect())
+    }
+
+    async fn files(&self, _info_hash: &str) -> Result<Vec<ClientFile>, TorrentClientError> {
+        Ok(Vec::new())
+    }
+
+    async fn remove(&self, info_hash: &str, _delete_files: bool) -> Result<(), TorrentClientError> {
+        self.added
+            .lock()
+            .expect("added list")
+            .retain(|h| h != info_hash);
+        Ok(())
     }
 }

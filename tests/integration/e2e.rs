@@ -315,7 +315,7 @@ async fn the_seed_end_to_end(backend: Backend) {
         .unwrap();
     assert_eq!(downloads.len(), 1);
     assert_eq!(
-        (downloads[0].status, downloads[0].info_hash.as_str()),
+        (downloads[0].state, downloads[0].info_hash.as_str()),
         (DownloadState::Queued, hash.as_str())
     );
 

@@ -120,10 +120,11 @@ async fn a_failing_torrent_client_marks_the_download_failed_and_the_run_failed()
     assert!(
         app.workflows
             .store
-            .owned_download(&key)
+            .album_downloads(&key.album_id)
             .await
             .unwrap()
-            .is_none()
+            .iter()
+            .all(|d| d.state == DownloadState::Failed)
     );
     assert!(
         app.workflows
@@ -252,11 +253,12 @@ async fn a_pending_download_found_in_the_client_becomes_added() {
     let owned = app
         .workflows
         .store
-        .owned_download(&key)
+        .album_downloads(&key.album_id)
         .await
         .unwrap()
+        .pop()
         .unwrap();
-    assert_eq!(owned.status, DownloadState::Queued);
+    assert_eq!(owned.state, DownloadState::Queued);
     assert_eq!(owned.info_hash, HASH_A);
     app.stop().await;
 }
@@ -378,7 +380,7 @@ async fn a_client_that_is_down_stops_the_run_and_blocklists_nothing() {
     let album = AlbumId::parse(ALBUM).unwrap();
     let downloads = app.workflows.store.album_downloads(&album).await.unwrap();
     assert_eq!(downloads.len(), 1, "one attempt, not one per candidate");
-    assert_eq!(downloads[0].status, DownloadState::Failed);
+    assert_eq!(downloads[0].state, DownloadState::Failed);
     assert!(
         downloads[0].message.starts_with("not added"),
         "{}",
@@ -434,7 +436,7 @@ async fn a_cancel_during_the_add_waits_for_the_clients_answer() {
     let album = AlbumId::parse(ALBUM).unwrap();
     let downloads = app.workflows.store.album_downloads(&album).await.unwrap();
     assert_eq!(
-        downloads[0].status,
+        downloads[0].state,
         DownloadState::Queued,
         "the client has it, the row says so"
     );

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use musicagg::metadata::Album;
 use musicagg::model::{AlbumId, DownloadState, Quality, RunId, WorkflowKey, WorkflowStatus};
-use musicagg::store::{NewDownload, RunFilter, Store, StoreError};
+use musicagg::store::{DownloadFilter, NewDownload, RunFilter, Store, StoreError};
 
 use crate::doubles::album;
 use crate::harness::{Backend, TestDb};
@@ -43,7 +43,7 @@ on_both_stores!(
     events_page_by_seq_and_by_album,
     runs_filter_and_page_newest_first,
     albums_round_trip_with_tracks,
-    downloads_pending_then_added_make_the_album_owned,
+    downloads_live_their_states_with_events,
     unknown_runs_are_reported,
 );
 
@@ -306,7 +306,7 @@ async fn albums_round_trip_with_tracks(backend: Backend) {
     assert_eq!(loaded, saved);
 }
 
-async fn downloads_pending_then_added_make_the_album_owned(backend: Backend) {
+async fn downloads_live_their_states_with_events(backend: Backend) {
     let (_db, store) = store(backend).await;
     let k = key(ALBUM, Quality::Lossless);
     let run_id = RunId::new();
@@ -323,44 +323,74 @@ async fn downloads_pending_then_added_make_the_album_owned(backend: Backend) {
         parsed_quality: "FLAC".into(),
         client: "fake".into(),
     };
-    let id = store.save_torrent_and_download(&new).await.unwrap();
+    let created = store.save_torrent_and_download(&new).await.unwrap();
+    let id = created.download.id;
+    assert_eq!(created.download.state, DownloadState::Pending);
     let pending = store.pending_downloads().await.unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].id, id);
-    assert_eq!(pending[0].status, DownloadState::Pending);
+    assert_eq!(pending[0].state, DownloadState::Pending);
     assert_eq!(pending[0].magnet_uri, new.magnet_uri);
-    assert!(
-        store.owned_download(&k).await.unwrap().is_none(),
-        "pending is not owned"
-    );
+    assert_eq!(pending[0].release_quality, "FLAC");
+    assert!(store.active_downloads().await.unwrap().is_empty(), "pending is not tracked yet");
 
-    store
-        .set_download_status(id, DownloadState::Queued, "")
+    // Each change writes the row and, when asked, an event with the snapshot.
+    let mut d = pending[0].clone();
+    d.state = DownloadState::Downloading;
+    d.progress = 0.25;
+    d.size_bytes = Some(1000);
+    d.downloaded_bytes = 250;
+    d.progressed_at = Some(chrono::Utc::now());
+    let event = store.save_download(&d, true).await.unwrap().unwrap();
+    assert!(event.seq > created.seq, "one growing sequence");
+    assert_eq!(event.download.state, DownloadState::Downloading);
+    d.progress = 0.3;
+    assert!(store.save_download(&d, false).await.unwrap().is_none());
+    let loaded = store.download(id).await.unwrap().unwrap();
+    assert_eq!((loaded.progress, loaded.size_bytes, loaded.downloaded_bytes), (0.3, Some(1000), 250));
+    assert!(store.pending_downloads().await.unwrap().is_empty());
+    assert_eq!(store.active_downloads().await.unwrap().len(), 1);
+
+    let album = AlbumId::parse(ALBUM).unwrap();
+    let events = store
+        .download_events_after(&DownloadFilter { album_id: Some(album.clone()), ..Default::default() }, 0, 10)
         .await
         .unwrap();
-    assert!(store.pending_downloads().await.unwrap().is_empty());
-    let owned = store.owned_download(&k).await.unwrap().unwrap();
-    assert_eq!(owned.id, id);
-    assert_eq!(owned.status, DownloadState::Queued);
-    // ANY is satisfied by any quality; another specific quality is not.
-    assert!(
-        store
-            .owned_download(&key(ALBUM, Quality::Any))
-            .await
-            .unwrap()
-            .is_some()
-    );
-    assert!(
-        store
-            .owned_download(&key(ALBUM, Quality::Mp3_320))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert_eq!(events.iter().map(|e| e.download.state).collect::<Vec<_>>(), [DownloadState::Pending, DownloadState::Downloading]);
+    // The snapshot never carries the magnet (tracker passkeys).
+    assert!(events.iter().all(|e| e.download.magnet_uri.is_empty()));
+    let after = store
+        .download_events_after(&DownloadFilter { download_id: Some(id), ..Default::default() }, events[0].seq, 10)
+        .await
+        .unwrap();
+    assert_eq!(after.len(), 1);
+    let other = AlbumId::parse("11111111-2222-3333-4444-555555555555").unwrap();
+    assert!(store
+        .download_events_after(&DownloadFilter { album_id: Some(other), ..Default::default() }, 0, 10)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Terminal downloads are not tracked; list filters by album and state.
+    d.state = DownloadState::Imported;
+    d.library_path = Some("/music/Artist/Album (2020)".into());
+    store.save_download(&d, true).await.unwrap();
+    assert!(store.active_downloads().await.unwrap().is_empty());
+    let imported = store
+        .list_downloads(&DownloadFilter { album_id: Some(album), state: Some(DownloadState::Imported), ..Default::default() }, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(imported.len(), 1);
+    assert_eq!(imported[0].library_path.as_deref(), Some("/music/Artist/Album (2020)"));
+    assert!(store
+        .list_downloads(&DownloadFilter { state: Some(DownloadState::Failed), ..Default::default() }, 0, 10)
+        .await
+        .unwrap()
+        .is_empty());
 
     // The same torrent grabbed again (another run) keeps one torrents row.
     let again = store.save_torrent_and_download(&new).await.unwrap();
-    assert_ne!(again, id);
+    assert_ne!(again.download.id, id);
 }
 
 async fn unknown_runs_are_reported(backend: Backend) {

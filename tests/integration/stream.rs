@@ -50,7 +50,7 @@ async fn the_happy_path_streams_every_step_then_complete() {
     let download = result.download.as_ref().unwrap();
     assert_eq!(
         (download.client.as_str(), download.status.as_str()),
-        ("fake-client", "added")
+        ("fake-client", "queued")
     );
     assert_eq!(fake.added.lock().unwrap().len(), 1);
 
