@@ -5,6 +5,7 @@
 //! NO_RESULTS, FAILED, CANCELLED); 2 bad usage or configuration; 3 the server
 //! could not be reached or refused the request; 130 interrupted.
 
+mod downloads;
 mod monitor;
 mod output;
 
@@ -62,8 +63,27 @@ enum Command {
         /// One JSON object per stream message instead of the progress display.
         #[arg(long)]
         json: bool,
+        /// Keep watching after COMPLETE: the download until it is IMPORTED or
+        /// FAILED, and the run that retries a failed one.
+        #[arg(long)]
+        follow: bool,
         #[command(flatten)]
         server: ServerArg,
+    },
+    /// Downloads (newest first) with their state and progress.
+    Downloads {
+        /// Only this album's (MusicBrainz release-group id).
+        #[arg(long)]
+        album: Option<String>,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        server: ServerArg,
+    },
+    /// The music library under `[library] path`.
+    Library {
+        #[command(subcommand)]
+        command: LibraryCommand,
     },
     /// List workflow runs, newest first.
     Runs {
@@ -170,6 +190,17 @@ enum IndexersCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum LibraryCommand {
+    /// Bring the library index up to date (new and changed files are read).
+    Scan {
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        server: ServerArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum ClientCommand {
     /// Log in, read the versions, create the category: a newcomer's first check.
     Test,
@@ -263,14 +294,58 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             after_seq,
             run_id,
             json,
+            follow,
             server,
         } => {
             let client = connect(&server.server).await?;
-            let resume = monitor::Resume {
+            let mut resume = monitor::Resume {
                 after_seq,
                 run_id: run_id.unwrap_or_default(),
             };
-            monitor::run(client, &album_id, quality.into(), resume, json).await
+            loop {
+                let (code, result) =
+                    monitor::run(client.clone(), &album_id, quality.into(), resume, json).await?;
+                let download = result
+                    .and_then(|r| r.download)
+                    .filter(|d| !d.id.is_empty() && follow);
+                let Some(download) = download else {
+                    return Ok(code);
+                };
+                match downloads::follow(client.clone(), &download.id, json).await? {
+                    downloads::Followed::Imported => return Ok(ExitCode::SUCCESS),
+                    downloads::Followed::Failed {
+                        retry_run_id: Some(run_id),
+                    } => {
+                        resume = monitor::Resume {
+                            after_seq: 0,
+                            run_id,
+                        };
+                    }
+                    downloads::Followed::Failed { retry_run_id: None } => {
+                        return Ok(ExitCode::from(1));
+                    }
+                    downloads::Followed::Interrupted => {
+                        return Err(CliError::Service(format!(
+                            "the download's stream ended before it was imported \
+                             (see `musicagg downloads --album {album_id}`)"
+                        )));
+                    }
+                }
+            }
+        }
+        Command::Downloads {
+            album,
+            json,
+            server,
+        } => {
+            let client = connect(&server.server).await?;
+            downloads::list(client, album, json).await
+        }
+        Command::Library {
+            command: LibraryCommand::Scan { json, server },
+        } => {
+            let client = connect(&server.server).await?;
+            downloads::library_scan(client, json).await
         }
         Command::Runs {
             album,

@@ -43,7 +43,7 @@ pub(super) async fn run(
     quality: Quality,
     resume: Resume,
     json: bool,
-) -> Result<ExitCode, CliError> {
+) -> Result<(ExitCode, Option<pb::MonitorAlbumResponse>), CliError> {
     let after_seq = resume.after_seq;
     let start = pb::MonitorAlbumStreamRequest {
         request: Some(pb::monitor_album_stream_request::Request::Start(
@@ -90,7 +90,7 @@ pub(super) async fn run(
                 eprintln!(
                     "stopped watching; the workflow goes on (resume with --run-id {run_id} --after-seq {last_seq})"
                 );
-                return Ok(ExitCode::from(130));
+                return Ok((ExitCode::from(130), None));
             }
         };
         let Some(message) = message? else {
@@ -111,11 +111,12 @@ pub(super) async fn run(
                     pb::WorkflowStatus::try_from(result.status),
                     Ok(pb::WorkflowStatus::Complete | pb::WorkflowStatus::AlreadyOwned)
                 );
-                return Ok(if success {
+                let code = if success {
                     ExitCode::SUCCESS
                 } else {
                     ExitCode::from(1)
-                });
+                };
+                return Ok((code, success.then(|| result.clone())));
             }
             None => {}
         }

@@ -24,7 +24,7 @@ pub(super) fn status_name(value: i32) -> String {
         .unwrap_or_else(|_| format!("STATUS_{value}"))
 }
 
-fn quality_name(value: i32) -> String {
+pub(super) fn quality_name(value: i32) -> String {
     pb::Quality::try_from(value)
         .map(|q| {
             q.as_str_name()
@@ -34,7 +34,7 @@ fn quality_name(value: i32) -> String {
         .unwrap_or_else(|_| format!("quality_{value}"))
 }
 
-fn time(ts: Option<&prost_types::Timestamp>) -> String {
+pub(super) fn time(ts: Option<&prost_types::Timestamp>) -> String {
     ts.and_then(|t| {
         chrono::DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))
     })
