@@ -25,9 +25,8 @@ use std::path::{Path, PathBuf};
 pub use paths::map_path;
 pub use plan::{Plan, Source};
 
-use crate::library::audio::{self, AudioError, AudioFacts};
-
 use crate::config::ImportMode;
+use crate::library::audio::{self, AudioError, AudioFacts};
 use crate::metadata::Album;
 use crate::model::Quality;
 

@@ -305,3 +305,182 @@ fn unreadable_or_missing_audio_is_refused() {
     assert_eq!(err.to_string(), "no audio files in the download");
     assert!(fx.library_entries().is_empty());
 }
+
+/// Real files made with flac and lame, read by the library's reader.
+mod real {
+    use super::*;
+    use crate::library::audio::testing::{flac, mp3};
+
+    struct Download {
+        _dir: tempfile::TempDir,
+        save: PathBuf,
+        folder: PathBuf,
+        library: PathBuf,
+    }
+
+    impl Download {
+        fn new() -> Self {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let save = dir.path().join("downloads");
+            let folder = save.join("Artist - Album (1999) [X]");
+            let library = dir.path().join("library");
+            fs::create_dir_all(&folder).expect("mkdir");
+            fs::create_dir_all(&library).expect("mkdir");
+            Self {
+                _dir: dir,
+                save,
+                folder,
+                library,
+            }
+        }
+
+        fn files(&self) -> Vec<ClientFile> {
+            let mut files: Vec<ClientFile> = fs::read_dir(&self.folder)
+                .expect("read")
+                .map(|e| {
+                    let e = e.expect("entry");
+                    ClientFile {
+                        name: format!(
+                            "Artist - Album (1999) [X]/{}",
+                            e.file_name().to_string_lossy()
+                        ),
+                        size: e.metadata().expect("metadata").len(),
+                    }
+                })
+                .collect();
+            files.sort_by(|a, b| a.name.cmp(&b.name));
+            files
+        }
+
+        fn import(
+            &self,
+            album: &Album,
+            quality: Quality,
+            label: &str,
+        ) -> Result<Imported, ImportError> {
+            let files = self.files();
+            import(&ImportRequest {
+                album,
+                quality,
+                release_title: "Artist - Album (1999) [X]",
+                release_quality: label,
+                save_path: &self.save,
+                files: &files,
+                library: &self.library,
+                mode: ImportMode::Hardlink,
+                download_id: uuid::Uuid::new_v4(),
+            })
+        }
+    }
+
+    #[test]
+    fn flac_files_are_read_mapped_and_placed() {
+        let d = Download::new();
+        // file names in another order than the tags; one file without a number
+        flac(
+            &d.folder,
+            "a.flac",
+            44_100,
+            16,
+            &["TITLE=Two", "TRACKNUMBER=2"],
+        );
+        flac(
+            &d.folder,
+            "b.flac",
+            44_100,
+            16,
+            &["TITLE=One", "TRACKNUMBER=1/3"],
+        );
+        flac(&d.folder, "c.FLAC", 44_100, 16, &["TITLE=Three"]);
+        fs::write(d.folder.join("folder.jpg"), b"jpeg").unwrap();
+        let album = album(&[(1, "One"), (1, "Two"), (1, "Three")]);
+
+        let err = d
+            .import(&album, Quality::LosslessHires, "FLAC 24-bit")
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the files are FLAC 16-bit 44.1 kHz, not 24-bit lossless as asked"
+        );
+        let imported = d.import(&album, Quality::Lossless, "FLAC 16-bit").unwrap();
+        assert_eq!(imported.folder, d.library.join("Artist/Album (1999)"));
+        assert_eq!(
+            imported.tracks,
+            ["01 - One.flac", "02 - Two.flac", "03 - Three.flac"]
+        );
+        assert_eq!(imported.extras, ["folder.jpg"]);
+        assert_eq!(imported.quality, "FLAC 16-bit 44.1 kHz");
+        assert_eq!(
+            ino(&imported.folder.join("01 - One.flac")),
+            ino(&d.folder.join("b.flac"))
+        );
+    }
+
+    #[test]
+    fn hires_flac_fits_the_hires_tier() {
+        let d = Download::new();
+        flac(&d.folder, "01.flac", 96_000, 24, &["TITLE=Only"]);
+        let album = album(&[(1, "Only")]);
+        let imported = d.import(&album, Quality::LosslessHires, "").unwrap();
+        assert_eq!(imported.quality, "FLAC 24-bit 96 kHz");
+        assert_eq!(imported.tracks, ["01 - Only.flac"]);
+    }
+
+    #[test]
+    fn mp3s_are_checked_against_the_label_and_the_tier() {
+        let d = Download::new();
+        mp3(
+            &d.folder,
+            "01 - one.mp3",
+            &["-b", "320", "--tt", "One", "--tn", "1/2"],
+        );
+        mp3(
+            &d.folder,
+            "02 - two.mp3",
+            &["-b", "320", "--tt", "Two", "--tn", "2/2"],
+        );
+        let album = album(&[(1, "One"), (1, "Two")]);
+
+        let err = d.import(&album, Quality::Any, "FLAC 16-bit").unwrap_err();
+        assert!(matches!(err, ImportError::Refused(_)), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "the release says \"FLAC 16-bit\" but the files are MP3 320 kbit/s"
+        );
+        let err = d.import(&album, Quality::Lossless, "").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the files are MP3 320 kbit/s, not lossless as asked"
+        );
+        let imported = d.import(&album, Quality::Mp3_320, "MP3 320").unwrap();
+        assert_eq!(imported.tracks, ["01 - One.mp3", "02 - Two.mp3"]);
+        assert_eq!(imported.quality, "MP3 320 kbit/s");
+    }
+
+    #[test]
+    fn mp3_v0_fits_the_v0_tier_under_a_v0_label() {
+        let d = Download::new();
+        mp3(&d.folder, "01.mp3", &["-V", "0", "--tt", "One"]);
+        mp3(&d.folder, "02.mp3", &["-V", "0", "--tt", "Two"]);
+        let album = album(&[(1, "One"), (1, "Two")]);
+        let imported = d.import(&album, Quality::Mp3V0, "MP3 V0").unwrap();
+        assert!(
+            imported.quality.starts_with("MP3 V0 (~"),
+            "{}",
+            imported.quality
+        );
+        assert!(d.import(&album, Quality::Mp3_320, "MP3 V0").is_err());
+    }
+
+    #[test]
+    fn a_broken_audio_file_is_refused() {
+        let d = Download::new();
+        flac(&d.folder, "01.flac", 44_100, 16, &["TITLE=One"]);
+        fs::write(d.folder.join("02.flac"), b"not a flac at all").unwrap();
+        let album = album(&[(1, "One"), (1, "Two")]);
+        let err = d.import(&album, Quality::Any, "").unwrap_err();
+        assert!(matches!(err, ImportError::Refused(_)), "{err:?}");
+        assert!(err.to_string().contains("02.flac"), "{err}");
+        assert!(fs::read_dir(&d.library).unwrap().next().is_none());
+    }
+}
