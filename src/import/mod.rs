@@ -2,10 +2,31 @@
 //! library, `{Album Artist}/{Album} ({year})/{track:02} - {Title}.{ext}`.
 //!
 //! Blocking code, run with `spawn_blocking` by the download tracker.
+//!
+//! The steps, each in its own module: [`paths`] checks the client's file
+//! names and finds them on disk without following links; the audio files
+//! are read; [`plan`] (pure) maps them to the album's tracks
+//! ([`mapping`]), checks their quality ([`quality`]) and names everything
+//! ([`names`]); [`place`] writes the album folder, all or nothing.
+
+pub mod mapping;
+pub mod names;
+pub mod paths;
+pub mod place;
+pub mod plan;
+pub mod quality;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod testutil;
 
 use std::path::{Path, PathBuf};
 
+pub use paths::map_path;
+pub use plan::{Plan, Source};
+
 use crate::config::ImportMode;
+use crate::library::audio::{self, AudioError, AudioFacts};
 use crate::metadata::Album;
 use crate::model::Quality;
 
@@ -67,8 +88,84 @@ pub enum ImportError {
 
 /// Checks the files and places the album (blocking).
 pub fn import(request: &ImportRequest<'_>) -> Result<Imported, ImportError> {
-    let _ = request;
-    todo!("import::import")
+    import_with(
+        request,
+        &Probe {
+            is_audio: audio::is_audio_path,
+            read: audio::read,
+        },
+    )
+}
+
+/// How files are recognised and read as audio: the library's reader in
+/// [`import`], a stand-in in tests.
+pub struct Probe {
+    pub is_audio: fn(&Path) -> bool,
+    pub read: fn(&Path) -> Result<AudioFacts, AudioError>,
+}
+
+/// [`import`] with the given audio reader.
+///
+/// Every name is checked before anything is read (an unsafe name refuses
+/// the release whether or not its file is there); only the files used, the
+/// audio and the extras, must be on disk: a client lists the files it was
+/// told to skip too.
+pub fn import_with(request: &ImportRequest<'_>, probe: &Probe) -> Result<Imported, ImportError> {
+    let mut checked = Vec::with_capacity(request.files.len());
+    for file in request.files {
+        let parts =
+            paths::check_name(&file.name).map_err(|r| paths::unsafe_name(&file.name, &r))?;
+        checked.push((file, parts));
+    }
+    paths::check_save_path(request.save_path)?;
+
+    let mut found = Vec::new();
+    let mut not_visible = None;
+    for (file, parts) in checked {
+        let is_audio = (probe.is_audio)(Path::new(&file.name));
+        if !is_audio && !names::is_extra(&file.name) {
+            continue;
+        }
+        match paths::resolve(request.save_path, &file.name, &parts) {
+            Ok(path) => found.push((file, path, is_audio)),
+            Err(e @ ImportError::Refused(_)) => return Err(e),
+            Err(e) => not_visible = not_visible.or(Some(e)),
+        }
+    }
+    if let Some(e) = not_visible {
+        return Err(e);
+    }
+
+    let mut sources = Vec::with_capacity(found.len());
+    for (file, path, is_audio) in found {
+        let audio = if is_audio {
+            let facts = (probe.read)(&path).map_err(|e| {
+                ImportError::Refused(format!("{:?} is not readable audio: {e}", file.name))
+            })?;
+            Some(facts)
+        } else {
+            None
+        };
+        sources.push(Source {
+            name: file.name.clone(),
+            path,
+            audio,
+        });
+    }
+
+    let plan = plan::plan(
+        request.album,
+        request.quality,
+        request.release_quality,
+        &sources,
+    )?;
+    let folder = place::place(&plan, request.library, request.mode, request.download_id)?;
+    Ok(Imported {
+        folder,
+        tracks: plan.tracks.into_iter().map(|e| e.target).collect(),
+        extras: plan.extras.into_iter().map(|e| e.target).collect(),
+        quality: plan.quality,
+    })
 }
 
 /// The client's path as this machine sees it (longest mapping prefix wins).
