@@ -167,9 +167,3 @@ pub fn import_with(request: &ImportRequest<'_>, probe: &Probe) -> Result<Importe
         quality: plan.quality,
     })
 }
-
-/// The client's path as this machine sees it (longest mapping prefix wins).
-pub fn map_path(remote: &str, mappings: &[crate::config::PathMapping]) -> PathBuf {
-    let _ = mappings;
-    PathBuf::from(remote)
-}
