@@ -5,97 +5,84 @@
 //! qbittorrent-nox (the service's client) that downloads the album over
 //! loopback, byte for byte.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::os::unix::fs::MetadataExt;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use musicagg::model::{AlbumId, DownloadState, RunId, WorkflowStatus};
 use musicagg::proto::v1 as pb;
-use musicagg::torrent_client::{AddRequest, Qbittorrent, TorrentClient};
 
-use crate::fake_musicbrainz::{FakeMusicBrainz, simple_album, track};
-use crate::fake_torznab::{FakeIndexer, decoys_and_the_right_release, xml};
+use crate::fake_torznab::{decoys_and_the_right_release, xml};
 use crate::harness::{Backend, TestDb, start, start_message, within};
-use crate::qbt::{PASSWORD, Qbt, QbtOptions, USER, free_port, require};
+use crate::scene::{ALBUM_NAME, Scene, SceneOptions, TRACKS, folder_size};
 use crate::serve::{musicagg, spawn_serve};
 use crate::stream::ALBUM;
 
-const ALBUM_NAME: &str = "Artist - Album (2020) [FLAC]";
-const TRACKS: u32 = 3;
-
-/// Three 3-second FLAC tracks of pink noise (it compresses like music, so
-/// the size is plausible for FLAC), tagged, in `parent/ALBUM_NAME`.
-fn make_album(parent: &Path) -> PathBuf {
-    require("sox", "sox");
-    require("flac", "flac");
-    let album = parent.join(ALBUM_NAME);
-    std::fs::create_dir_all(&album).unwrap();
-    for n in 1..=TRACKS {
-        let wav = parent.join(format!("track{n}.wav"));
-        let status = Command::new("sox")
-            .args(["-q", "-n", "-r", "44100", "-c", "2", "-b", "16"])
-            .arg(&wav)
-            .args(["synth", "3", "pinknoise", "vol", "0.5"])
-            .status()
-            .unwrap();
-        assert!(status.success(), "sox");
-        let status = Command::new("flac")
-            .args(["-s", "-f", "-T", "ARTIST=Artist", "-T", "ALBUM=Album"])
-            .args([
-                "-T",
-                &format!("TITLE=Song {n}"),
-                "-T",
-                &format!("TRACKNUMBER={n}"),
-                "-T",
-                "DATE=2020",
-            ])
-            .arg("-o")
-            .arg(album.join(format!("0{n} - Song {n}.flac")))
-            .arg(&wav)
-            .status()
-            .unwrap();
-        assert!(status.success(), "flac");
-        std::fs::remove_file(wav).unwrap();
-    }
-    album
-}
-
-fn make_torrent(parent: &Path, tracker: &str) -> Vec<u8> {
-    require("mktorrent", "mktorrent");
-    let out = parent.join("album.torrent");
-    let status = Command::new("mktorrent")
-        .current_dir(parent)
-        .args(["-l", "15", "-a", tracker, "-o"])
-        .arg(&out)
-        .arg(ALBUM_NAME)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "mktorrent");
-    std::fs::read(out).unwrap()
-}
-
-fn folder_size(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().metadata().unwrap().len())
-        .sum()
-}
-
-/// The status names of `--json` lines.
+/// The run status names of `--json` lines (download updates left out).
 fn statuses(stdout: &str) -> Vec<String> {
     stdout
         .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).expect("JSON line");
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON line"))
+        .filter_map(|v| {
             v.get("status_update")
                 .or_else(|| v.get("result"))
                 .and_then(|m| m["status"].as_str())
-                .unwrap_or_default()
-                .to_owned()
+                .map(str::to_owned)
         })
         .collect()
+}
+
+/// The `download_update` lines of `monitor --follow --json`: (seq, state).
+fn download_updates(stdout: &str) -> Vec<(i64, String)> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON line"))
+        .filter_map(|v| {
+            let u = v.get("download_update")?;
+            Some((u["seq"].as_i64()?, u["download"]["state"].as_str()?.to_owned()))
+        })
+        .collect()
+}
+
+/// States without repeats (progress updates repeat a state).
+fn distinct(states: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in states {
+        if out.last() != Some(&s) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// PENDING, QUEUED, then any of QUEUED/STALLED/DOWNLOADING, then
+/// COMPLETED, IMPORTING, IMPORTED.
+pub fn assert_download_life(states: &[String]) {
+    let n = states.len();
+    assert!(n >= 5, "{states:?}");
+    assert_eq!(&states[..2], ["PENDING", "QUEUED"], "{states:?}");
+    assert_eq!(&states[n - 3..], ["COMPLETED", "IMPORTING", "IMPORTED"], "{states:?}");
+    assert!(
+        states[2..n - 3]
+            .iter()
+            .all(|s| ["QUEUED", "STALLED", "DOWNLOADING"].contains(&s.as_str())),
+        "{states:?}"
+    );
+}
+
+/// Every update of a WatchDownloads stream until it ends.
+pub async fn watch_all(
+    client: &mut pb::music_aggregator_service_client::MusicAggregatorServiceClient<
+        tonic::transport::Channel,
+    >,
+    request: pb::WatchDownloadsRequest,
+) -> Vec<pb::DownloadUpdate> {
+    let mut stream = client.watch_downloads(request).await.unwrap().into_inner();
+    let mut updates = Vec::new();
+    while let Some(update) = within("download updates", stream.message()).await.unwrap() {
+        updates.push(update);
+    }
+    updates
 }
 
 async fn read_all(
@@ -125,116 +112,38 @@ async fn read_all(
 }
 
 async fn the_seed_end_to_end(backend: Backend) {
-    let work = tempfile::tempdir().unwrap();
-    let source = work.path().join("seed");
-    std::fs::create_dir_all(&source).unwrap();
-    let album_dir = make_album(&source);
-    let tracker_port = free_port();
-    let tracker = format!("http://127.0.0.1:{tracker_port}/announce");
-    let torrent = make_torrent(&source, &tracker);
-    let info = musicagg::magnet::parse_torrent(&torrent).unwrap();
-    let hash = info.info_hash.clone();
-
-    // The seeder: holds the album, runs the embedded tracker.
-    let seeder = Qbt::start(QbtOptions {
-        download_dir: Some(source.clone()),
-        tracker_port: Some(tracker_port),
-    })
-    .await;
-    let seeder_client = Qbittorrent::new(&musicagg::config::QbittorrentConfig {
-        save_path: Some(source.display().to_string()),
-        ..seeder.config(PASSWORD)
-    })
-    .unwrap();
-    let seeded = musicagg::magnet::ResolvedTorrent {
-        info_hash: hash.clone(),
-        magnet_uri: String::new(),
-        torrent_file: Some(torrent.clone()),
-        ..Default::default()
-    };
-    seeder_client
-        .add(AddRequest {
-            torrent: &seeded,
-            run_id: RunId::new(),
-            name: ALBUM_NAME,
-        })
-        .await
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let state = seeder_client.torrents(&[&hash]).await.unwrap();
-        if state.first().is_some_and(|t| t.progress >= 1.0) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the seeder never checked the album: {state:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    // The leecher: the service's torrent client.
-    let leecher = Qbt::start(QbtOptions::default()).await;
-
-    // MusicBrainz knows the album: 3 tracks of 3 s.
-    let musicbrainz = FakeMusicBrainz::start().await;
-    let mut fixture = simple_album(ALBUM, "Artist", "Album", TRACKS);
-    for details in fixture.details.values_mut() {
-        details["media"][0]["tracks"] = serde_json::json!(
-            (1..=TRACKS)
-                .map(|n| track(n, &n.to_string(), &format!("Song {n}"), Some(3000)))
-                .collect::<Vec<_>>()
-        );
-    }
-    musicbrainz.add(ALBUM, fixture);
-
+    let scene = Scene::start(SceneOptions::default()).await;
+    let hash = scene.hash.clone();
     // Jackett offers four candidates; only the right FLAC is acceptable. Its
     // /dl/ link answers 302 to its magnet, as Jackett does.
-    let size = folder_size(&album_dir);
-    let indexer = FakeIndexer::jackett("tracker").await;
-    indexer.caps("jackett-caps-q-only.xml").await;
-    let feed = decoys_and_the_right_release(&indexer.base(), ALBUM_NAME, size);
+    let size = folder_size(&scene.album_dir);
+    let feed = decoys_and_the_right_release(&scene.indexer.base(), ALBUM_NAME, size);
     // The search takes a moment, so a second client can join midway.
-    indexer
-        .on(
-            "search",
-            xml(200, feed).set_delay(Duration::from_millis(1500)),
-        )
+    scene
+        .indexer
+        .on("search", xml(200, feed).set_delay(Duration::from_millis(1500)))
         .await;
-    let magnet = format!(
-        "magnet:?xt=urn:btih:{hash}&dn={}&tr={}",
-        url::form_urlencoded::byte_serialize(ALBUM_NAME.as_bytes()).collect::<String>(),
-        url::form_urlencoded::byte_serialize(tracker.as_bytes()).collect::<String>()
-    );
-    indexer.download_redirects_to(&magnet).await;
+    scene.indexer.download_redirects_to(&scene.magnet(&hash)).await;
 
-    // The real service.
+    // The real service, importing into the library by hard links.
     let db = TestDb::new(backend).await;
     let store = db.store().await;
-    let config = format!(
-        "database_url = \"{}\"\n\n[musicbrainz]\nbase_url = \"{}\"\n\n\
-         [[indexers]]\nname = \"jackett\"\nurl = \"{}\"\napi_key = \"{}\"\n\n\
-         [qbittorrent]\nurl = \"{}\"\nusername = \"{USER}\"\npassword = \"{PASSWORD}\"\ncategory = \"music\"\n",
-        db.url,
-        musicbrainz.base_url(),
-        indexer.url(),
-        indexer.api_key,
-        leecher.url
-    );
-    let config_file = work.path().join("musicagg.toml");
-    std::fs::write(&config_file, config).unwrap();
-    let mut command = musicagg(work.path());
+    let config_file = scene.work.path().join("musicagg.toml");
+    std::fs::write(&config_file, scene.config(&db.url, "")).unwrap();
+    let mut command = musicagg(scene.work.path());
     command.arg("--config").arg(&config_file);
-    let server = spawn_serve(work.path(), command).await;
+    let server = spawn_serve(scene.work.path(), command).await;
 
-    // `musicagg monitor --json`, and a second client joining midway.
+    // `musicagg monitor --json --follow`, and a second client joining midway.
     let monitor = {
-        let mut command = musicagg(work.path());
+        let mut command = musicagg(scene.work.path());
         command.args([
             "monitor",
             ALBUM,
             "--quality",
             "lossless",
             "--json",
+            "--follow",
             "--server",
             &server.url,
         ]);
@@ -261,14 +170,16 @@ async fn the_seed_end_to_end(backend: Backend) {
     let (midway_updates, midway_result) =
         read_all(&mut client, start(ALBUM, pb::Quality::Lossless)).await;
 
-    let output = within("monitor to finish", monitor.wait_with_output())
+    let output = tokio::time::timeout(Duration::from_secs(180), monitor.wait_with_output())
         .await
+        .expect("monitor --follow ends once the album is imported")
         .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(
         output.status.success(),
-        "monitor: {stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+        "monitor: {stdout}\n{}\nserve log: {}",
+        String::from_utf8_lossy(&output.stderr),
+        std::fs::read_to_string(scene.work.path().join("serve.log")).unwrap_or_default()
     );
     assert_eq!(
         statuses(&stdout),
@@ -281,7 +192,11 @@ async fn the_seed_end_to_end(backend: Backend) {
             "COMPLETE"
         ]
     );
-    let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let result_line = stdout
+        .lines()
+        .find(|l| l.contains("\"result\""))
+        .unwrap();
+    let last: serde_json::Value = serde_json::from_str(result_line).unwrap();
     let result = &last["result"];
     assert_eq!(result["selected_release"]["title"], ALBUM_NAME);
     assert_eq!(result["selected_release"]["info_hash"], hash);
@@ -293,6 +208,11 @@ async fn the_seed_end_to_end(backend: Backend) {
         .collect();
     assert_eq!(rejected.len(), 3, "{rejected:?}");
     let run_id = RunId::parse(result["run_id"].as_str().unwrap()).unwrap();
+    let download_id = result["download"]["id"].as_str().unwrap().to_owned();
+
+    // --follow printed the download's life, live, to IMPORTED.
+    let followed = download_updates(&stdout);
+    assert_download_life(&distinct(followed.iter().map(|(_, s)| s.clone())));
 
     // The midway client got the same history and the same end.
     assert_eq!(
@@ -316,42 +236,90 @@ async fn the_seed_end_to_end(backend: Backend) {
     assert_eq!(downloads.len(), 1);
     assert_eq!(
         (downloads[0].state, downloads[0].info_hash.as_str()),
-        (DownloadState::Queued, hash.as_str())
+        (DownloadState::Imported, hash.as_str())
     );
 
-    // The torrent in the leecher, with our category and tags.
-    let leecher_client = leecher.client();
+    // The torrent in the leecher, with our category and tags, still seeding.
+    let leecher_client = scene.leecher.client();
     let found = leecher_client.torrents(&[&hash]).await.unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].category, "music");
+    assert!(found[0].progress >= 1.0);
     let tags = found[0].tag_list();
     assert!(
         tags.contains(&"musicagg") && tags.contains(&format!("run-{run_id}").as_str()),
         "{tags:?}"
     );
 
-    // The album arrives, byte for byte.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let state = leecher_client.torrents(&[&hash]).await.unwrap();
-        if state.first().is_some_and(|t| t.progress >= 1.0) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the download did not finish: {state:?}\nleecher log: {}\nseeder log: {}",
-            leecher.log(),
-            seeder.log()
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    let arrived = leecher.downloads.join(ALBUM_NAME);
+    // The album is in the library, byte for byte, as hard links of the
+    // files the client seeds.
+    let folder = scene.library.join("Artist").join("Album (2020)");
+    assert_eq!(
+        downloads[0].library_path.as_deref(),
+        Some(folder.display().to_string().as_str())
+    );
+    let arrived = scene.leecher_files.join(ALBUM_NAME);
     for n in 1..=TRACKS {
-        let name = format!("0{n} - Song {n}.flac");
-        let original = std::fs::read(album_dir.join(&name)).unwrap();
-        let copy = std::fs::read(arrived.join(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(original == copy, "{name} differs");
+        let original = std::fs::read(scene.album_dir.join(format!("0{n} - Song {n}.flac"))).unwrap();
+        let placed = folder.join(format!("{n:02} - Song {n}.flac"));
+        let copy = std::fs::read(&placed).unwrap_or_else(|e| panic!("{}: {e}", placed.display()));
+        assert!(original == copy, "{} differs", placed.display());
+        let seeding = arrived.join(format!("0{n} - Song {n}.flac"));
+        assert_eq!(
+            std::fs::metadata(&placed).unwrap().ino(),
+            std::fs::metadata(&seeding).unwrap().ino(),
+            "hardlink: the library file is the file the client seeds"
+        );
     }
+    let entries: Vec<_> = std::fs::read_dir(&scene.library).unwrap().collect();
+    assert_eq!(entries.len(), 1, "only the artist folder, no temporary folder left");
+
+    // ListDownloads and WatchDownloads (late, resumed) agree with what
+    // --follow saw live.
+    let listed = client
+        .list_downloads(pb::ListDownloadsRequest {
+            album_id: ALBUM.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .downloads;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, download_id);
+    assert_eq!(listed[0].state(), pb::DownloadState::Imported);
+    assert_eq!(listed[0].library_path, folder.display().to_string());
+    assert_eq!(listed[0].run_id, run_id.to_string());
+    assert_eq!(listed[0].progress, 1.0);
+    let late = watch_all(
+        &mut client,
+        pb::WatchDownloadsRequest {
+            download_id: download_id.clone(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(late.iter().all(|u| u.replayed));
+    let late_seqs: Vec<(i64, String)> = late
+        .iter()
+        .map(|u| (u.seq, crate::scene::state_name(u.download.as_ref().unwrap().state)))
+        .collect();
+    assert_eq!(late_seqs, followed, "live and late saw the same updates");
+    let k = late[1].seq;
+    let resumed = watch_all(
+        &mut client,
+        pb::WatchDownloadsRequest {
+            download_id: download_id.clone(),
+            after_seq: k,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        resumed.iter().map(|u| u.seq).collect::<Vec<_>>(),
+        late[2..].iter().map(|u| u.seq).collect::<Vec<_>>()
+    );
+    assert_eq!(resumed.last().unwrap().download, late.last().unwrap().download);
 
     // A client after the end (naming the run) gets the whole history.
     let mut late = start(ALBUM, pb::Quality::Lossless);
@@ -373,6 +341,7 @@ async fn the_seed_end_to_end(backend: Backend) {
         "{}",
         again.message
     );
+    assert!(again.message.contains("in your library at Artist/Album (2020)"), "{}", again.message);
     drop(server);
 }
 

@@ -18,6 +18,7 @@ mod indexers;
 mod metadata;
 mod qbt;
 mod releases;
+mod scene;
 mod serve;
 mod store_suite;
 mod stream;

@@ -69,6 +69,12 @@ pub struct QbtOptions {
     pub download_dir: Option<PathBuf>,
     /// Run qBittorrent's embedded tracker on this port.
     pub tracker_port: Option<u16>,
+    /// Upload at most this many KiB/s (loopback included): a slow seeder.
+    pub upload_limit_kib: Option<u32>,
+    /// Run in a mount namespace of its own where `(host, view)` is bind
+    /// mounted: it writes to `view`, which is an empty folder for everyone
+    /// else, as a container's volume is (`download_dir` should be `view`).
+    pub bind_mount: Option<(PathBuf, PathBuf)>,
 }
 
 impl Qbt {
@@ -84,6 +90,10 @@ impl Qbt {
         std::fs::create_dir_all(&downloads).expect("downloads folder");
         let config_dir = profile.path().join("qBittorrent/config");
         std::fs::create_dir_all(&config_dir).expect("config folder");
+        let (ignore_lan_limits, upload_limit) = match options.upload_limit_kib {
+            Some(kib) => (false, kib),
+            None => (true, 0),
+        };
         let (tracker_enabled, tracker_port) = match options.tracker_port {
             Some(port) => (true, port),
             None => (false, 9000),
@@ -93,7 +103,8 @@ impl Qbt {
              [BitTorrent]\nSession\\Port={listen}\nSession\\Interface=lo\nSession\\InterfaceName=lo\n\
              Session\\InterfaceAddress=127.0.0.1\nSession\\DHTEnabled=false\nSession\\PeXEnabled=false\n\
              Session\\LSDEnabled=false\nSession\\AnonymousMode=false\nSession\\MultiConnectionsPerIp=true\n\
-             Session\\IgnoreLimitsOnLAN=true\nSession\\QueueingSystemEnabled=false\n\
+             Session\\IgnoreLimitsOnLAN={ignore_lan_limits}\nSession\\GlobalUPSpeedLimit={upload_limit}\n\
+             Session\\QueueingSystemEnabled=false\n\
              Session\\AddTrackersEnabled=false\nSession\\DefaultSavePath=\"{}\"\n\
              Session\\TempPathEnabled=false\nSession\\StopTrackerTimeout=1\nTrackerEnabled={tracker_enabled}\n\n\
              [Network]\nPortForwardingEnabled=false\n\n\
@@ -108,7 +119,24 @@ impl Qbt {
             .expect("write qBittorrent.conf");
         let log =
             std::fs::File::create(profile.path().join("qbittorrent-nox.out")).expect("log file");
-        let child = Command::new("qbittorrent-nox")
+        let mut command = match &options.bind_mount {
+            None => Command::new("qbittorrent-nox"),
+            Some((host, view)) => {
+                require("unshare", "util-linux");
+                std::fs::create_dir_all(host).expect("host folder");
+                std::fs::create_dir_all(view).expect("view folder");
+                let mut command = Command::new("unshare");
+                command.args(["--mount", "--propagation", "private", "sh", "-c"]);
+                command.arg(format!(
+                    "mount --bind '{}' '{}' && exec qbittorrent-nox \"$@\"",
+                    host.display(),
+                    view.display()
+                ));
+                command.arg("qbittorrent-nox");
+                command
+            }
+        };
+        let child = command
             .arg(format!("--profile={}", profile.path().display()))
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log handle"))
