@@ -495,9 +495,52 @@ async fn client_test(config_path: Option<PathBuf>) -> Result<ExitCode, CliError>
                 check.torrents,
                 if check.torrents == 1 { "" } else { "s" }
             );
+        }
+        Err(e) => return Err(CliError::Service(e.to_string())),
+    }
+    let locations = client
+        .save_locations()
+        .await
+        .map_err(|e| CliError::Service(e.to_string()))?;
+    save_paths_visible(&locations, &config.downloads.path_mappings)
+}
+
+/// Checks that what the client saves is visible here (through the path
+/// mappings), and names the mapping to add when it is not.
+fn save_paths_visible(
+    locations: &crate::torrent_client::SaveLocations,
+    mappings: &[crate::config::PathMapping],
+) -> Result<ExitCode, CliError> {
+    let map = |remote: &str| crate::import::map_path(remote, mappings);
+    let mut missing: Option<String> = None;
+    let local = map(&locations.save_path);
+    if !local.is_dir() {
+        missing = Some(locations.save_path.clone());
+    }
+    for (save_path, file) in &locations.samples {
+        if missing.is_none() && !map(save_path).join(file).exists() {
+            missing = Some(save_path.clone());
+        }
+    }
+    match missing {
+        None => {
+            println!(
+                "save path {} is visible here as {}",
+                locations.save_path,
+                local.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => Err(CliError::Service(e.to_string())),
+        Some(remote) => {
+            println!(
+                "the client saves into {remote}, which this machine cannot see (or sees as \
+                 another folder): add to the configuration\n\n\
+                 [[downloads.path_mappings]]\nremote = \"{remote}\"\nlocal = \"<the same folder as this machine sees it>\""
+            );
+            Err(CliError::Service(format!(
+                "{remote} (the client's save path) is not visible here: add a path mapping"
+            )))
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::failure::{Failure, fail};
 use crate::config::{Config, ImportMode, PathMapping};
-use crate::import::{ImportError, ImportRequest, map_path};
+use crate::import::{ClientFile, ImportError, ImportRequest, map_path};
 use crate::model::DownloadState;
 use crate::store::{DownloadRecord, StoreError};
 use crate::torrent_client::{ClientState, TorrentStatus};
@@ -274,7 +274,18 @@ impl Tracker {
             return Ok(());
         };
         let local = map_path(&remote_save_path, &self.options.path_mappings);
-        if !tokio::fs::metadata(&local).await.is_ok_and(|m| m.is_dir()) {
+        let files = match self.w.providers.torrent_client.files(&d.info_hash).await {
+            Ok(files) => files,
+            Err(e) => {
+                tracing::warn!(download = %d.id, error = %e, "could not list the torrent's files; trying again next poll");
+                return Ok(());
+            }
+        };
+        // Visible here: the save path is a folder and the files are in it
+        // (a container's volume seen without its mapping is an empty or
+        // different folder). Waiting for a mapping is our configuration,
+        // not the release: no event per poll, no failure, no blocklist.
+        if !visible(&local, &files).await {
             let note = not_visible(&remote_save_path);
             if d.message != note || d.state != DownloadState::Completed {
                 d.state = DownloadState::Completed;
@@ -296,26 +307,30 @@ impl Tracker {
         let span = tracing::info_span!("import", download = %d.id, album = %d.album_id);
         crate::tasks::spawn("import", span, async move {
             let id = d.id;
-            let result = tracker.import(d, local, library.root().to_path_buf()).await;
+            let result = tracker
+                .import(d, files, local, library.root().to_path_buf())
+                .await;
             if let Ok(mut set) = tracker.importing.lock() {
                 set.remove(&id);
             }
-            if result.is_ok() {
-                if let Err(e) = library.refresh().await {
-                    tracing::warn!(error = %e, "library scan after an import failed");
-                }
+            if result.is_ok()
+                && let Err(e) = library.refresh().await
+            {
+                tracing::warn!(error = %e, "library scan after an import failed");
             }
             result
         });
         Ok(())
     }
 
-    async fn import(&self, mut d: DownloadRecord, save_path: PathBuf, root: PathBuf) -> Result<(), TrackerError> {
+    async fn import(
+        &self,
+        mut d: DownloadRecord,
+        files: Vec<ClientFile>,
+        save_path: PathBuf,
+        root: PathBuf,
+    ) -> Result<(), TrackerError> {
         let client = &self.w.providers.torrent_client;
-        let files = match client.files(&d.info_hash).await {
-            Ok(files) => files,
-            Err(e) => return Err(TrackerError::Client(e.to_string())),
-        };
         let Some((album, _)) = self.w.store.album(&d.album_id).await? else {
             let reason = format!("album {} is not stored; cannot check the files", d.album_id);
             fail(&self.w, &self.options, d, Failure { reason, blocklist: false }).await?;
@@ -383,6 +398,23 @@ impl Tracker {
             }
         }
         Ok(())
+    }
+}
+
+/// Whether the torrent's save path is a folder here holding its first
+/// wanted file (names are checked for safety by the import itself).
+async fn visible(save_path: &std::path::Path, files: &[ClientFile]) -> bool {
+    if !tokio::fs::metadata(save_path).await.is_ok_and(|m| m.is_dir()) {
+        return false;
+    }
+    match files.first() {
+        Some(first) if !first.name.contains("..") && !first.name.starts_with('/') => {
+            tokio::fs::symlink_metadata(save_path.join(&first.name))
+                .await
+                .is_ok()
+        }
+        // Unsafe names are the import's to refuse, with the reason.
+        _ => true,
     }
 }
 

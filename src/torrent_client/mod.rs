@@ -8,7 +8,7 @@
 mod qbittorrent;
 mod status;
 
-pub use qbittorrent::{ClientCheck, Qbittorrent, TorrentInfo};
+pub use qbittorrent::{ClientCheck, Qbittorrent, SaveLocations, TorrentInfo};
 pub use status::{ClientState, TorrentStatus};
 
 use std::collections::HashMap;

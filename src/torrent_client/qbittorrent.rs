@@ -91,6 +91,15 @@ pub struct ClientCheck {
     pub torrents: usize,
 }
 
+/// See [`Qbittorrent::save_locations`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SaveLocations {
+    /// Where new torrents of our category go, as the client writes it.
+    pub save_path: String,
+    /// (save path, first file) of some complete torrents.
+    pub samples: Vec<(String, String)>,
+}
+
 #[derive(Debug, Deserialize)]
 pub struct TorrentInfo {
     pub hash: String,
@@ -365,6 +374,46 @@ impl Qbittorrent {
             .await
             .map_err(|e| self.unreachable(&e))?;
         Ok(())
+    }
+
+    /// Where the client saves our torrents (from its own point of view), and
+    /// for each complete torrent of our category its save path and first
+    /// file: what `musicagg client test` checks is visible here.
+    pub async fn save_locations(&self) -> Result<SaveLocations, TorrentClientError> {
+        let default = self.text("api/v2/app/defaultSavePath").await?;
+        let url = self.url("api/v2/torrents/categories");
+        let response = self.call(|c| c.get(url.clone())).await?;
+        let categories: HashMap<String, serde_json::Value> =
+            response.json().await.unwrap_or_default();
+        let category_path = categories
+            .get(&self.category)
+            .and_then(|c| c["savePath"].as_str())
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned);
+        let url = self.url("api/v2/torrents/info");
+        let category = self.category.clone();
+        let response = self
+            .call(|c| {
+                c.get(url.clone())
+                    .query(&[("category", category.as_str()), ("filter", "completed")])
+            })
+            .await?;
+        let body = http::read_capped(response, 32 * 1024 * 1024)
+            .await
+            .map_err(|e| failed(format!("torrents/info: {e}")))?;
+        let complete: Vec<TorrentInfo> = serde_json::from_slice(&body).unwrap_or_default();
+        let mut samples = Vec::new();
+        for torrent in complete.iter().take(5) {
+            if let Some(first) = self.files(&torrent.hash).await?.into_iter().next() {
+                samples.push((torrent.save_path.clone(), first.name));
+            }
+        }
+        Ok(SaveLocations {
+            save_path: category_path
+                .or(self.save_path.clone())
+                .unwrap_or(default),
+            samples,
+        })
     }
 
     /// A newcomer's first check: login, versions, our category.

@@ -85,7 +85,7 @@ pub async fn watch_all(
     updates
 }
 
-async fn read_all(
+pub async fn read_all(
     client: &mut pb::music_aggregator_service_client::MusicAggregatorServiceClient<
         tonic::transport::Channel,
     >,

@@ -164,6 +164,16 @@ impl FakeIndexer {
             .await;
     }
 
+    /// One release's `/dl/<name>/` link: 302 to its magnet.
+    pub async fn download_of(&self, name: &str, magnet: &str) {
+        Mock::given(method("GET"))
+            .and(path_regex(format!("^/dl/{name}/.*$")))
+            .respond_with(ResponseTemplate::new(302).insert_header("Location", magnet))
+            .with_priority(1)
+            .mount(&self.server)
+            .await;
+    }
+
     /// Forgets every mock and request, keeping the refusal for a wrong key.
     pub async fn reset(&self) {
         self.server.reset().await;

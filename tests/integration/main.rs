@@ -6,6 +6,7 @@
 mod bad_input;
 mod cli;
 mod crash;
+mod downloads;
 mod doubles;
 mod e2e;
 mod failures;
