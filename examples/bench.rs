@@ -496,7 +496,11 @@ impl TorrentClient for InstantProviders {
         Ok(Vec::new())
     }
 
-    async fn remove(&self, _info_hash: &str, _delete_files: bool) -> Result<(), TorrentClientError> {
+    async fn remove(
+        &self,
+        _info_hash: &str,
+        _delete_files: bool,
+    ) -> Result<(), TorrentClientError> {
         Ok(())
     }
 }

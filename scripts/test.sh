@@ -11,7 +11,9 @@
 #     forces the private cluster (to check that path on a machine that has a server).
 #   - qbittorrent-nox (real torrent client tests), mktorrent (test torrents),
 #     transmission-show from transmission-cli (an independent info hash),
-#     flac and sox (a real album for the end-to-end test): Debian packages.
+#     flac, sox and lame (real FLAC and MP3 albums for the download and import
+#     tests), unshare from util-linux (a torrent client in a mount namespace of
+#     its own, as in a container): Debian packages.
 #
 # Usage: scripts/test.sh [extra arguments for the test runner]
 set -euo pipefail
@@ -34,7 +36,7 @@ apt_install() {
 
 # --- tools ------------------------------------------------------------------------
 need=()
-for tool in qbittorrent-nox:qbittorrent-nox mktorrent:mktorrent transmission-show:transmission-cli flac:flac sox:sox; do
+for tool in qbittorrent-nox:qbittorrent-nox mktorrent:mktorrent transmission-show:transmission-cli flac:flac sox:sox lame:lame unshare:util-linux; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
 done
 [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"

@@ -135,7 +135,10 @@ async fn catch_up(
     tx: &Outbound,
 ) -> Result<bool, StoreError> {
     loop {
-        let batch = log.store().download_events_after(filter, *last, 500).await?;
+        let batch = log
+            .store()
+            .download_events_after(filter, *last, 500)
+            .await?;
         if batch.is_empty() {
             return Ok(false);
         }

@@ -17,10 +17,10 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status, Streaming};
 
+use crate::library::index::IndexError;
 use crate::model::WorkflowStatus;
 use crate::proto::v1 as pb;
 use crate::proto::v1::music_aggregator_service_server::MusicAggregatorService;
-use crate::library::index::IndexError;
 use crate::store::{DownloadFilter, RunFilter};
 use crate::tasks;
 use crate::workflow::Workflows;
@@ -329,9 +329,11 @@ impl MusicAggregatorService for Api {
         &self,
         _request: Request<pb::ScanLibraryRequest>,
     ) -> Result<Response<pb::ScanLibraryResponse>, Status> {
-        let library = self.workflows.library.as_ref().ok_or_else(|| {
-            Status::failed_precondition("no [library] path is configured")
-        })?;
+        let library = self
+            .workflows
+            .library
+            .as_ref()
+            .ok_or_else(|| Status::failed_precondition("no [library] path is configured"))?;
         let summary = library.refresh().await.map_err(|e| match e {
             IndexError::Store(e) => Status::from(e),
             IndexError::NoLibrary(_) => Status::failed_precondition(e.to_string()),

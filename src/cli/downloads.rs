@@ -17,7 +17,11 @@ type Client = MusicAggregatorServiceClient<Channel>;
 /// "IMPORTED" for `DOWNLOAD_STATE_IMPORTED`.
 pub(super) fn state_name(value: i32) -> String {
     pb::DownloadState::try_from(value)
-        .map(|s| s.as_str_name().trim_start_matches("DOWNLOAD_STATE_").to_owned())
+        .map(|s| {
+            s.as_str_name()
+                .trim_start_matches("DOWNLOAD_STATE_")
+                .to_owned()
+        })
         .unwrap_or_else(|_| format!("STATE_{value}"))
 }
 
@@ -131,7 +135,9 @@ pub(super) async fn list(
 pub(super) enum Followed {
     Imported,
     /// Failed; the run that retries it, when one was started.
-    Failed { retry_run_id: Option<String> },
+    Failed {
+        retry_run_id: Option<String>,
+    },
     /// The stream ended without a terminal state (the service stopped).
     Interrupted,
 }
@@ -160,7 +166,11 @@ pub(super) async fn follow(
                 "{} {}{}",
                 state_name(d.state),
                 bar(d.progress),
-                if d.message.is_empty() { String::new() } else { format!("  {}", d.message) }
+                if d.message.is_empty() {
+                    String::new()
+                } else {
+                    format!("  {}", d.message)
+                }
             );
         }
         last_state = d.state;

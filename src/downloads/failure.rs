@@ -37,7 +37,10 @@ pub async fn fail(
             Ok(()) => message.push_str(&format!("; removed from {} with its data", client.name())),
             Err(e) => {
                 tracing::warn!(download = %download.id, error = %e, "could not remove a failed torrent");
-                message.push_str(&format!("; could not remove it from {}: {e}", client.name()));
+                message.push_str(&format!(
+                    "; could not remove it from {}: {e}",
+                    client.name()
+                ));
             }
         }
     }

@@ -96,7 +96,9 @@ impl Tracker {
             match self.poll_once().await {
                 Ok(report) if report.written > 0 => tracing::debug!(?report, "download poll"),
                 Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "download poll failed; trying again next time"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "download poll failed; trying again next time")
+                }
             }
         }
     }
@@ -145,7 +147,9 @@ impl Tracker {
         let now = Utc::now();
         let mut changed = false;
         let mut notable = false;
-        if t.completed > d.downloaded_bytes || (t.has_metadata && d.progress == 0.0 && t.size > 0 && d.size_bytes != Some(t.size)) {
+        if t.completed > d.downloaded_bytes
+            || (t.has_metadata && d.progress == 0.0 && t.size > 0 && d.size_bytes != Some(t.size))
+        {
             d.progressed_at = Some(now);
             changed = true;
         }
@@ -167,17 +171,43 @@ impl Tracker {
         }
         let (state, message) = match t.state {
             ClientState::Error => {
-                let reason = format!("{client} reports an error for this torrent ({})", t.raw_state);
-                return self.failed(d, Failure { reason, blocklist: true }, report).await;
+                let reason = format!(
+                    "{client} reports an error for this torrent ({})",
+                    t.raw_state
+                );
+                return self
+                    .failed(
+                        d,
+                        Failure {
+                            reason,
+                            blocklist: true,
+                        },
+                        report,
+                    )
+                    .await;
             }
             ClientState::MissingFiles => {
                 let reason = format!("{client} reports the files missing");
-                return self.failed(d, Failure { reason, blocklist: false }, report).await;
+                return self
+                    .failed(
+                        d,
+                        Failure {
+                            reason,
+                            blocklist: false,
+                        },
+                        report,
+                    )
+                    .await;
             }
             _ if t.is_complete() => (DownloadState::Completed, d.message.clone()),
             ClientState::Paused => (DownloadState::Queued, format!("paused in {client}")),
-            ClientState::Queued | ClientState::Moving => (DownloadState::Queued, format!("queued in {client}")),
-            ClientState::FetchingMetadata => (DownloadState::Stalled, "fetching the magnet's metadata".to_owned()),
+            ClientState::Queued | ClientState::Moving => {
+                (DownloadState::Queued, format!("queued in {client}"))
+            }
+            ClientState::FetchingMetadata => (
+                DownloadState::Stalled,
+                "fetching the magnet's metadata".to_owned(),
+            ),
             ClientState::Stalled => (DownloadState::Stalled, "no peer is sending data".to_owned()),
             ClientState::Downloading => (DownloadState::Downloading, String::new()),
             ClientState::Complete | ClientState::Unknown => (d.state, d.message.clone()),
@@ -201,7 +231,16 @@ impl Tracker {
                     idle.as_secs(),
                     self.options.stalled_timeout.as_secs()
                 );
-                return self.failed(d, Failure { reason, blocklist: true }, report).await;
+                return self
+                    .failed(
+                        d,
+                        Failure {
+                            reason,
+                            blocklist: true,
+                        },
+                        report,
+                    )
+                    .await;
             }
         }
         // COMPLETED waiting for its import is not moved back by the client.
@@ -235,11 +274,27 @@ impl Tracker {
             DownloadState::Completed if self.w.library.is_none() => Ok(()),
             DownloadState::Completed => {
                 let reason = format!("removed from {client} before it could be imported");
-                self.failed(d, Failure { reason, blocklist: false }, report).await
+                self.failed(
+                    d,
+                    Failure {
+                        reason,
+                        blocklist: false,
+                    },
+                    report,
+                )
+                .await
             }
             _ => {
                 let reason = format!("removed from {client} before it finished");
-                self.failed(d, Failure { reason, blocklist: true }, report).await
+                self.failed(
+                    d,
+                    Failure {
+                        reason,
+                        blocklist: true,
+                    },
+                    report,
+                )
+                .await
             }
         }
     }
@@ -295,10 +350,7 @@ impl Tracker {
             }
             return Ok(());
         }
-        let claimed = self
-            .importing
-            .lock()
-            .is_ok_and(|mut set| set.insert(d.id));
+        let claimed = self.importing.lock().is_ok_and(|mut set| set.insert(d.id));
         if !claimed {
             return Ok(());
         }
@@ -331,19 +383,36 @@ impl Tracker {
         root: PathBuf,
     ) -> Result<(), TrackerError> {
         let client = &self.w.providers.torrent_client;
-        let Some((album, _)) = self.w.store.album(&d.album_id).await? else {
-            let reason = format!("album {} is not stored; cannot check the files", d.album_id);
-            fail(&self.w, &self.options, d, Failure { reason, blocklist: false }).await?;
-            return Ok(());
+        // The stored copy (written by the run), else the metadata provider;
+        // if neither answers, the import waits for the next poll.
+        let album = match self.w.store.album(&d.album_id).await? {
+            Some((album, _)) => album,
+            None => match self.w.providers.metadata.album(&d.album_id).await {
+                Ok(fetched) => fetched.album,
+                Err(e) => {
+                    let note = format!("import waits for the album's tracklist: {e}");
+                    if d.message != note {
+                        d.message = note;
+                        self.w.downloads.save(&mut d, true).await?;
+                    }
+                    return Ok(());
+                }
+            },
         };
         d.state = DownloadState::Importing;
-        d.message = format!("importing into {} ({})", root.display(), self.options.import_mode.as_str());
+        d.message = format!(
+            "importing into {} ({})",
+            root.display(),
+            self.options.import_mode.as_str()
+        );
         self.w.downloads.save(&mut d, true).await?;
         if self.options.import_mode == ImportMode::Move {
             // The client must not seed a file we move: it lets go first.
             if let Err(e) = client.remove(&d.info_hash, false).await {
                 d.state = DownloadState::Completed;
-                d.message = format!("import waits: could not remove the torrent before moving its files: {e}");
+                d.message = format!(
+                    "import waits: could not remove the torrent before moving its files: {e}"
+                );
                 self.w.downloads.save(&mut d, true).await?;
                 return Ok(());
             }
@@ -384,7 +453,16 @@ impl Tracker {
             }
             Err(ImportError::Refused(reason)) => {
                 let reason = format!("import refused: {reason}");
-                fail(&self.w, &self.options, d, Failure { reason, blocklist: true }).await?;
+                fail(
+                    &self.w,
+                    &self.options,
+                    d,
+                    Failure {
+                        reason,
+                        blocklist: true,
+                    },
+                )
+                .await?;
             }
             Err(ImportError::NotVisible(message)) => {
                 d.state = DownloadState::Completed;
@@ -404,7 +482,10 @@ impl Tracker {
 /// Whether the torrent's save path is a folder here holding its first
 /// wanted file (names are checked for safety by the import itself).
 async fn visible(save_path: &std::path::Path, files: &[ClientFile]) -> bool {
-    if !tokio::fs::metadata(save_path).await.is_ok_and(|m| m.is_dir()) {
+    if !tokio::fs::metadata(save_path)
+        .await
+        .is_ok_and(|m| m.is_dir())
+    {
         return false;
     }
     match files.first() {
@@ -422,4 +503,3 @@ async fn visible(save_path: &std::path::Path, files: &[ClientFile]) -> bool {
 pub fn not_visible(remote: &str) -> String {
     format!("the client saved it at {remote}, which this machine cannot see: add a path mapping")
 }
-

@@ -3,7 +3,7 @@
 //! "owned" means: an album is owned when its files are there.
 
 pub mod audio;
-pub mod scan;
 pub mod index;
 pub mod owned;
 pub mod quality;
+pub mod scan;

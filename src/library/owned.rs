@@ -139,7 +139,10 @@ async fn in_library(
     }
     let mut by_folder: std::collections::BTreeMap<&str, Vec<&IndexedFile>> = Default::default();
     for file in &present {
-        by_folder.entry(file.folder.as_str()).or_default().push(file);
+        by_folder
+            .entry(file.folder.as_str())
+            .or_default()
+            .push(file);
     }
     for (folder, files) in by_folder {
         let Some(guess) = guess_from_files(files.iter().map(|f| &f.facts)) else {

@@ -9,11 +9,17 @@ use super::audio::AudioFacts;
 /// What a set of audio files (an album) is: one codec (unknown when they
 /// mix), the lowest bit depth and sample rate, the average bitrate. `None`
 /// for no files.
-pub fn guess_from_files<'a>(files: impl IntoIterator<Item = &'a AudioFacts>) -> Option<QualityGuess> {
+pub fn guess_from_files<'a>(
+    files: impl IntoIterator<Item = &'a AudioFacts>,
+) -> Option<QualityGuess> {
     let files: Vec<&AudioFacts> = files.into_iter().collect();
     let first = files.first()?;
     let same_codec = files.iter().all(|f| f.codec == first.codec);
-    let codec = if same_codec { first.codec } else { Codec::Unknown };
+    let codec = if same_codec {
+        first.codec
+    } else {
+        Codec::Unknown
+    };
     let all_lossless = files.iter().all(|f| f.codec.is_lossless());
     let any_lossy = files.iter().any(|f| f.codec.is_lossy());
     let lossless = if all_lossless {
@@ -26,8 +32,10 @@ pub fn guess_from_files<'a>(files: impl IntoIterator<Item = &'a AudioFacts>) -> 
     let bit_depth = files.iter().map(|f| f.bit_depth).min().flatten();
     let sample_rate_hz = files.iter().map(|f| f.sample_rate_hz).min().flatten();
     let rates: Vec<u32> = files.iter().filter_map(|f| f.bitrate_kbps).collect();
-    let average = (!rates.is_empty())
-        .then(|| u32::try_from(rates.iter().map(|r| u64::from(*r)).sum::<u64>() / rates.len() as u64).unwrap_or(u32::MAX));
+    let average = (!rates.is_empty()).then(|| {
+        u32::try_from(rates.iter().map(|r| u64::from(*r)).sum::<u64>() / rates.len() as u64)
+            .unwrap_or(u32::MAX)
+    });
     // Files tell an average bitrate, not the encoder's setting: constant
     // 320 reads as 315-325; LAME V0 averages 220-300.
     let (bitrate_kbps, vbr_preset) = match (codec, average) {
@@ -43,7 +51,11 @@ pub fn guess_from_files<'a>(files: impl IntoIterator<Item = &'a AudioFacts>) -> 
     Some(QualityGuess {
         codec,
         lossless,
-        bit_depth: if lossless == Some(true) { bit_depth } else { None },
+        bit_depth: if lossless == Some(true) {
+            bit_depth
+        } else {
+            None
+        },
         sample_rate_hz,
         bitrate_kbps,
         vbr_preset,
@@ -85,12 +97,18 @@ mod tests {
         assert!(tier_rank(&g, Quality::LosslessHires).is_some());
         assert!(tier_rank(&g, Quality::Lossless).is_some());
 
-        let cbr = [file(Codec::Mp3, None, 44_100, Some(320)), file(Codec::Mp3, None, 44_100, Some(319))];
+        let cbr = [
+            file(Codec::Mp3, None, 44_100, Some(320)),
+            file(Codec::Mp3, None, 44_100, Some(319)),
+        ];
         let g = guess_from_files(&cbr).unwrap();
         assert!(tier_rank(&g, Quality::Mp3_320).is_some());
         assert!(tier_rank(&g, Quality::Lossless).is_none());
 
-        let v0 = [file(Codec::Mp3, None, 44_100, Some(251)), file(Codec::Mp3, None, 44_100, Some(238))];
+        let v0 = [
+            file(Codec::Mp3, None, 44_100, Some(251)),
+            file(Codec::Mp3, None, 44_100, Some(238)),
+        ];
         let g = guess_from_files(&v0).unwrap();
         assert!(tier_rank(&g, Quality::Mp3V0).is_some());
         assert!(tier_rank(&g, Quality::Mp3_320).is_none());
@@ -102,7 +120,10 @@ mod tests {
         assert!(tier_rank(&g, Quality::Any).is_some());
 
         // Mixed FLAC and MP3 is not lossless.
-        let mixed = [file(Codec::Flac, Some(16), 44_100, None), file(Codec::Mp3, None, 44_100, Some(320))];
+        let mixed = [
+            file(Codec::Flac, Some(16), 44_100, None),
+            file(Codec::Mp3, None, 44_100, Some(320)),
+        ];
         let g = guess_from_files(&mixed).unwrap();
         assert!(tier_rank(&g, Quality::Lossless).is_none());
         assert!(guess_from_files(&[]).is_none());

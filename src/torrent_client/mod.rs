@@ -95,7 +95,11 @@ impl TorrentClient for NoTorrentClient {
         ))
     }
 
-    async fn remove(&self, _info_hash: &str, _delete_files: bool) -> Result<(), TorrentClientError> {
+    async fn remove(
+        &self,
+        _info_hash: &str,
+        _delete_files: bool,
+    ) -> Result<(), TorrentClientError> {
         Ok(())
     }
 }

@@ -26,9 +26,9 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use super::{AddRequest, ClientState, TorrentClient, TorrentClientError, TorrentStatus};
-use crate::import::ClientFile;
 use crate::config::QbittorrentConfig;
 use crate::http;
+use crate::import::ClientFile;
 
 /// How long a refused login stops us from trying again (qBittorrent bans
 /// an IP after 5 failures within its own window; we try at most once per
@@ -409,9 +409,7 @@ impl Qbittorrent {
             }
         }
         Ok(SaveLocations {
-            save_path: category_path
-                .or(self.save_path.clone())
-                .unwrap_or(default),
+            save_path: category_path.or(self.save_path.clone()).unwrap_or(default),
             samples,
         })
     }
@@ -661,30 +659,50 @@ mod tests {
         let mut sync = SyncState::default();
         apply_delta(
             &mut sync,
-            answer(serde_json::json!({"rid": 1, "full_update": true, "torrents": {
-                "AA": {"state": "metaDL", "progress": 0, "size": 0},
-                "bb": {"state": "downloading", "progress": 0.5, "size": 100, "completed": 50,
-                       "save_path": "/downloads", "has_metadata": true}
-            }})),
+            answer(
+                serde_json::json!({"rid": 1, "full_update": true, "torrents": {
+                    "AA": {"state": "metaDL", "progress": 0, "size": 0},
+                    "bb": {"state": "downloading", "progress": 0.5, "size": 100, "completed": 50,
+                           "save_path": "/downloads", "has_metadata": true}
+                }}),
+            ),
         );
         assert_eq!(sync.rid, 1);
         let aa = torrent_status("aa", &sync.torrents["aa"]);
-        assert_eq!((aa.state, aa.has_metadata, aa.is_complete()), (ClientState::FetchingMetadata, false, false));
+        assert_eq!(
+            (aa.state, aa.has_metadata, aa.is_complete()),
+            (ClientState::FetchingMetadata, false, false)
+        );
         // A delta names only what changed.
         apply_delta(
             &mut sync,
-            answer(serde_json::json!({"rid": 2, "torrents": {"bb": {"progress": 1, "state": "stalledUP", "completed": 100}},
-                "torrents_removed": ["AA"]})),
+            answer(
+                serde_json::json!({"rid": 2, "torrents": {"bb": {"progress": 1, "state": "stalledUP", "completed": 100}},
+                "torrents_removed": ["AA"]}),
+            ),
         );
         assert!(!sync.torrents.contains_key("aa"));
         let bb = torrent_status("bb", &sync.torrents["bb"]);
-        assert_eq!((bb.state, bb.size, bb.completed, bb.save_path.as_str()), (ClientState::Complete, 100, 100, "/downloads"));
+        assert_eq!(
+            (bb.state, bb.size, bb.completed, bb.save_path.as_str()),
+            (ClientState::Complete, 100, 100, "/downloads")
+        );
         assert!(bb.is_complete());
         // A full update forgets what it does not list.
-        apply_delta(&mut sync, answer(serde_json::json!({"rid": 3, "full_update": true})));
+        apply_delta(
+            &mut sync,
+            answer(serde_json::json!({"rid": 3, "full_update": true})),
+        );
         assert!(sync.torrents.is_empty());
         // Odd values never panic.
-        let odd = torrent_status("cc", &serde_json::from_value(serde_json::json!({"progress": "x", "size": -1, "state": 5})).unwrap());
-        assert_eq!((odd.state, odd.progress, odd.size), (ClientState::Unknown, 0.0, 0));
+        let odd = torrent_status(
+            "cc",
+            &serde_json::from_value(serde_json::json!({"progress": "x", "size": -1, "state": 5}))
+                .unwrap(),
+        );
+        assert_eq!(
+            (odd.state, odd.progress, odd.size),
+            (ClientState::Unknown, 0.0, 0)
+        );
     }
 }

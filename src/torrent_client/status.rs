@@ -66,7 +66,8 @@ impl TorrentStatus {
     /// Complete by progress with metadata, or by state: never by
     /// `amount_left == 0` (true of a magnet without metadata).
     pub fn is_complete(&self) -> bool {
-        self.state == ClientState::Complete || (self.has_metadata && self.progress >= 1.0 && self.size > 0)
+        self.state == ClientState::Complete
+            || (self.has_metadata && self.progress >= 1.0 && self.size > 0)
     }
 }
 
@@ -76,11 +77,26 @@ mod tests {
 
     #[test]
     fn both_spellings_and_unknown_states_are_read() {
-        assert_eq!(ClientState::from_qbittorrent("pausedDL"), ClientState::Paused);
-        assert_eq!(ClientState::from_qbittorrent("stoppedDL"), ClientState::Paused);
-        assert_eq!(ClientState::from_qbittorrent("stoppedUP"), ClientState::Complete);
-        assert_eq!(ClientState::from_qbittorrent("forcedMetaDL"), ClientState::FetchingMetadata);
-        assert_eq!(ClientState::from_qbittorrent("somethingNew"), ClientState::Unknown);
+        assert_eq!(
+            ClientState::from_qbittorrent("pausedDL"),
+            ClientState::Paused
+        );
+        assert_eq!(
+            ClientState::from_qbittorrent("stoppedDL"),
+            ClientState::Paused
+        );
+        assert_eq!(
+            ClientState::from_qbittorrent("stoppedUP"),
+            ClientState::Complete
+        );
+        assert_eq!(
+            ClientState::from_qbittorrent("forcedMetaDL"),
+            ClientState::FetchingMetadata
+        );
+        assert_eq!(
+            ClientState::from_qbittorrent("somethingNew"),
+            ClientState::Unknown
+        );
         // A magnet without metadata has progress 0 and nothing left: not complete.
         let magnet = TorrentStatus {
             state: ClientState::FetchingMetadata,

@@ -16,8 +16,8 @@ use tracing::Instrument;
 
 use crate::downloads::DownloadLog;
 use crate::events::{EventBus, Subscription};
-use crate::library::index::Library;
 use crate::indexer::{IndexerService, NoIndexers};
+use crate::library::index::Library;
 use crate::magnet::{MagnetResolver, NotResolving};
 use crate::metadata::{AlbumIdOnly, MetadataProvider};
 use crate::model::{Run, RunId, WorkflowKey, WorkflowStatus};
@@ -59,7 +59,6 @@ pub struct WorkflowOptions {
     /// How long CancelWorkflow and shutdown wait for a run to record its end.
     pub stop_timeout: Duration,
 }
-
 
 impl Default for WorkflowOptions {
     fn default() -> Self {

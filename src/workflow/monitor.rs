@@ -14,9 +14,9 @@ use std::time::Duration;
 use tracing::Instrument;
 
 use super::{StopRequest, WorkflowEntry, Workflows};
+use crate::library::owned::Owned;
 use crate::magnet::{ResolvedTorrent, check_contents};
 use crate::metadata::{Album, MetadataError};
-use crate::library::owned::Owned;
 use crate::model::{DownloadState, DownloadSummary, Event, Outcome, WorkflowKey, WorkflowStatus};
 use crate::release::{Candidate, History};
 use crate::store::{DownloadRecord, NewDownload, StoreError, StoredCandidate};

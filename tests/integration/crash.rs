@@ -207,7 +207,10 @@ async fn crash_then_restart(torrent_reached_the_client: bool) {
         // Queued, or already followed by the tracker (a magnet nobody
         // seeds here stalls): in the client, not pending, not failed.
         assert!(
-            !matches!(download.state, DownloadState::Pending | DownloadState::Failed),
+            !matches!(
+                download.state,
+                DownloadState::Pending | DownloadState::Failed
+            ),
             "{:?}: {}",
             download.state,
             download.message

@@ -7,12 +7,12 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use musicagg::Providers;
+use musicagg::import::ClientFile;
 use musicagg::indexer::{IndexerError, IndexerOutcome, IndexerService, Release, SearchReport};
 use musicagg::magnet::{MagnetResolver, ResolveError, ResolvedTorrent};
 use musicagg::metadata::{Album, FetchedAlbum, MetadataError, MetadataProvider, Track};
 use musicagg::model::{AlbumId, Quality};
 use musicagg::release::{Candidate, History, ReleaseSelector, Selection};
-use musicagg::import::ClientFile;
 use musicagg::torrent_client::{
     AddRequest, ClientState, TorrentClient, TorrentClientError, TorrentStatus,
 };
@@ -86,6 +86,8 @@ pub struct Fake {
     pub client_down: std::sync::atomic::AtomicBool,
     pub gates: HashMap<Step, Gate>,
     pub added: Mutex<Vec<String>>,
+    /// Searches made (an owned album must not cause one).
+    pub searches: std::sync::atomic::AtomicUsize,
 }
 
 impl Default for Fake {
@@ -97,6 +99,7 @@ impl Default for Fake {
             client_down: std::sync::atomic::AtomicBool::new(false),
             gates: HashMap::new(),
             added: Mutex::new(Vec::new()),
+            searches: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 }
@@ -182,6 +185,8 @@ impl MetadataProvider for Fake {
 impl IndexerService for Fake {
     async fn search(&self, _album: &Album) -> Result<SearchReport, IndexerError> {
         self.hold(Step::Search).await;
+        self.searches
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(SearchReport {
             releases: self.releases.clone(),
             indexers: vec![IndexerOutcome {

@@ -63,7 +63,14 @@ async fn until(
 
 async fn monitor_follow(scene: &Scene, server: &Server) -> (bool, String) {
     let mut command = musicagg(scene.work.path());
-    command.args(["monitor", ALBUM, "--quality", "lossless", "--json", "--follow"]);
+    command.args([
+        "monitor",
+        ALBUM,
+        "--quality",
+        "lossless",
+        "--json",
+        "--follow",
+    ]);
     command.args(["--server", &server.url]);
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     let output = tokio::time::timeout(
@@ -94,17 +101,30 @@ async fn a_dead_release_fails_and_the_retry_imports_the_next(backend: Backend) {
     };
     let feed = jackett_feed(
         &scene.indexer.base(),
-        &[item(DEAD_TITLE, 90, "/dl/dead/"), item(ALBUM_NAME, 2, "/dl/right/")],
+        &[
+            item(DEAD_TITLE, 90, "/dl/dead/"),
+            item(ALBUM_NAME, 2, "/dl/right/"),
+        ],
     );
     scene.indexer.on("search", xml(200, feed)).await;
-    scene.indexer.download_of("dead", &scene.magnet(DEAD_HASH)).await;
-    scene.indexer.download_of("right", &scene.magnet(&scene.hash)).await;
+    scene
+        .indexer
+        .download_of("dead", &scene.magnet(DEAD_HASH))
+        .await;
+    scene
+        .indexer
+        .download_of("right", &scene.magnet(&scene.hash))
+        .await;
 
     let db = TestDb::new(backend).await;
     let store = db.store().await;
     let server = serve(&scene, &db, "stalled_timeout = 4\n").await;
     let (ok, output) = monitor_follow(&scene, &server).await;
-    assert!(ok, "monitor --follow: {output}\nserve log: {}", serve_log(&scene));
+    assert!(
+        ok,
+        "monitor --follow: {output}\nserve log: {}",
+        serve_log(&scene)
+    );
 
     let downloads = store.album_downloads(&album()).await.unwrap();
     assert_eq!(downloads.len(), 2, "{downloads:#?}");
@@ -113,9 +133,19 @@ async fn a_dead_release_fails_and_the_retry_imports_the_next(backend: Backend) {
     assert_eq!(dead.state, DownloadState::Failed);
     assert!(dead.blocklisted);
     assert!(dead.message.contains("no progress for"), "{}", dead.message);
-    assert!(dead.message.contains("nobody sent the magnet's metadata"), "{}", dead.message);
-    assert!(dead.message.contains("removed from qbittorrent"), "{}", dead.message);
-    let retry_run = dead.retry_run_id.expect("the failed download names its retry run");
+    assert!(
+        dead.message.contains("nobody sent the magnet's metadata"),
+        "{}",
+        dead.message
+    );
+    assert!(
+        dead.message.contains("removed from qbittorrent"),
+        "{}",
+        dead.message
+    );
+    let retry_run = dead
+        .retry_run_id
+        .expect("the failed download names its retry run");
     assert_eq!(right.run_id, Some(retry_run));
     assert_eq!(right.state, DownloadState::Imported, "{}", right.message);
     // Removed from the client; the right one still seeds.
@@ -148,7 +178,10 @@ async fn a_dead_release_fails_and_the_retry_imports_the_next(backend: Backend) {
         .expect("the dead release among the retry run's candidates");
     assert!(!dead_candidate.accepted);
     assert!(
-        dead_candidate.rejection_reasons.iter().any(|r| r.contains("blocklisted")),
+        dead_candidate
+            .rejection_reasons
+            .iter()
+            .any(|r| r.contains("blocklisted")),
         "{:?}",
         dead_candidate.rejection_reasons
     );
@@ -157,11 +190,16 @@ async fn a_dead_release_fails_and_the_retry_imports_the_next(backend: Backend) {
 
     // --follow watched the dead download fail, followed the retry run, and
     // the next download to IMPORTED.
-    let failed_at = output.find("\"FAILED\"").expect("the dead download's FAILED");
+    let failed_at = output
+        .find("\"FAILED\"")
+        .expect("the dead download's FAILED");
     let retried = output[failed_at..]
         .find(&format!("\"run_id\":\"{retry_run}\""))
         .expect("the retry run followed after the failure");
-    assert!(output[failed_at + retried..].contains("\"IMPORTED\""), "{output}");
+    assert!(
+        output[failed_at + retried..].contains("\"IMPORTED\""),
+        "{output}"
+    );
 
     // WatchDownloads of the album: both lives in one sequence.
     let mut stream = grpc
@@ -191,9 +229,13 @@ async fn a_client_folder_seen_under_another_name_imports_through_a_mapping(backe
     })
     .await;
     let size = folder_size(&scene.album_dir);
-    let feed = crate::fake_torznab::decoys_and_the_right_release(&scene.indexer.base(), ALBUM_NAME, size);
+    let feed =
+        crate::fake_torznab::decoys_and_the_right_release(&scene.indexer.base(), ALBUM_NAME, size);
     scene.indexer.on("search", xml(200, feed)).await;
-    scene.indexer.download_redirects_to(&scene.magnet(&scene.hash)).await;
+    scene
+        .indexer
+        .download_redirects_to(&scene.magnet(&scene.hash))
+        .await;
 
     let db = TestDb::new(backend).await;
     let store = db.store().await;
@@ -203,15 +245,32 @@ async fn a_client_folder_seen_under_another_name_imports_through_a_mapping(backe
     )
     .await
     .unwrap();
-    let (_, result) = crate::e2e::read_all(&mut grpc, crate::harness::start(ALBUM, pb::Quality::Lossless)).await;
-    assert_eq!(result.status(), pb::WorkflowStatus::Complete, "{}", result.message);
+    let (_, result) = crate::e2e::read_all(
+        &mut grpc,
+        crate::harness::start(ALBUM, pb::Quality::Lossless),
+    )
+    .await;
+    assert_eq!(
+        result.status(),
+        pb::WorkflowStatus::Complete,
+        "{}",
+        result.message
+    );
 
     // The client saved it in its own folder, which is empty here.
     let view = scene.work.path().join("client-downloads");
     let host = scene.work.path().join("host-downloads");
-    let waiting = until(&scene, store.as_ref(), "COMPLETED, waiting for a mapping", Duration::from_secs(120), |d| {
-        d.first().is_some_and(|d| d.state == DownloadState::Completed && d.message.contains("add a path mapping"))
-    })
+    let waiting = until(
+        &scene,
+        store.as_ref(),
+        "COMPLETED, waiting for a mapping",
+        Duration::from_secs(120),
+        |d| {
+            d.first().is_some_and(|d| {
+                d.state == DownloadState::Completed && d.message.contains("add a path mapping")
+            })
+        },
+    )
     .await;
     assert_eq!(
         waiting[0].message,
@@ -221,10 +280,20 @@ async fn a_client_folder_seen_under_another_name_imports_through_a_mapping(backe
         )
     );
     assert!(!waiting[0].blocklisted);
-    assert!(host.join(ALBUM_NAME).is_dir(), "the files are there, under another name");
+    assert!(
+        host.join(ALBUM_NAME).is_dir(),
+        "the files are there, under another name"
+    );
     // Polls go on without failing it or writing an event each time.
     let events_before = store
-        .download_events_after(&DownloadFilter { album_id: Some(album()), ..Default::default() }, 0, 1000)
+        .download_events_after(
+            &DownloadFilter {
+                album_id: Some(album()),
+                ..Default::default()
+            },
+            0,
+            1000,
+        )
         .await
         .unwrap()
         .len();
@@ -233,7 +302,14 @@ async fn a_client_folder_seen_under_another_name_imports_through_a_mapping(backe
     assert_eq!(still.len(), 1);
     assert_eq!(still[0].state, DownloadState::Completed);
     let events_after = store
-        .download_events_after(&DownloadFilter { album_id: Some(album()), ..Default::default() }, 0, 1000)
+        .download_events_after(
+            &DownloadFilter {
+                album_id: Some(album()),
+                ..Default::default()
+            },
+            0,
+            1000,
+        )
         .await
         .unwrap()
         .len();
@@ -247,9 +323,16 @@ async fn a_client_folder_seen_under_another_name_imports_through_a_mapping(backe
         .args(["client", "test"])
         .output()
         .unwrap();
-    let said = format!("{}{}", String::from_utf8_lossy(&check.stdout), String::from_utf8_lossy(&check.stderr));
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
     assert!(!check.status.success(), "{said}");
-    assert!(said.contains(&format!("remote = \"{}\"", view.display())), "{said}");
+    assert!(
+        said.contains(&format!("remote = \"{}\"", view.display())),
+        "{said}"
+    );
 
     // With the mapping, after a restart, it is imported.
     server.crash();
@@ -265,17 +348,32 @@ async fn a_client_folder_seen_under_another_name_imports_through_a_mapping(backe
         .args(["client", "test"])
         .output()
         .unwrap();
-    let said = format!("{}{}", String::from_utf8_lossy(&check.stdout), String::from_utf8_lossy(&check.stderr));
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
     assert!(check.status.success(), "{said}");
     assert!(said.contains("visible here"), "{said}");
-    let done = until(&scene, store.as_ref(), "imported through the mapping", Duration::from_secs(60), |d| {
-        d.first().is_some_and(|d| d.state == DownloadState::Imported)
-    })
+    let done = until(
+        &scene,
+        store.as_ref(),
+        "imported through the mapping",
+        Duration::from_secs(60),
+        |d| {
+            d.first()
+                .is_some_and(|d| d.state == DownloadState::Imported)
+        },
+    )
     .await;
     let folder = scene.library.join("Artist/Album (2020)");
-    assert_eq!(done[0].library_path.as_deref(), Some(folder.display().to_string().as_str()));
+    assert_eq!(
+        done[0].library_path.as_deref(),
+        Some(folder.display().to_string().as_str())
+    );
     for n in 1..=TRACKS {
-        let original = std::fs::read(scene.album_dir.join(format!("0{n} - Song {n}.flac"))).unwrap();
+        let original =
+            std::fs::read(scene.album_dir.join(format!("0{n} - Song {n}.flac"))).unwrap();
         assert!(original == std::fs::read(folder.join(format!("{n:02} - Song {n}.flac"))).unwrap());
     }
     drop(server);
@@ -290,9 +388,13 @@ async fn a_crash_while_downloading_imports_once_after_the_restart(backend: Backe
     })
     .await;
     let size = folder_size(&scene.album_dir);
-    let feed = crate::fake_torznab::decoys_and_the_right_release(&scene.indexer.base(), ALBUM_NAME, size);
+    let feed =
+        crate::fake_torznab::decoys_and_the_right_release(&scene.indexer.base(), ALBUM_NAME, size);
     scene.indexer.on("search", xml(200, feed)).await;
-    scene.indexer.download_redirects_to(&scene.magnet(&scene.hash)).await;
+    scene
+        .indexer
+        .download_redirects_to(&scene.magnet(&scene.hash))
+        .await;
     let db = TestDb::new(backend).await;
     let store = db.store().await;
     let mut server = serve(&scene, &db, "").await;
@@ -301,27 +403,62 @@ async fn a_crash_while_downloading_imports_once_after_the_restart(backend: Backe
     )
     .await
     .unwrap();
-    let (_, result) = crate::e2e::read_all(&mut grpc, crate::harness::start(ALBUM, pb::Quality::Lossless)).await;
-    assert_eq!(result.status(), pb::WorkflowStatus::Complete, "{}", result.message);
-    let midway = until(&scene, store.as_ref(), "DOWNLOADING", Duration::from_secs(60), |d| {
-        d.first().is_some_and(|d| d.state == DownloadState::Downloading && d.progress > 0.0)
-    })
+    let (_, result) = crate::e2e::read_all(
+        &mut grpc,
+        crate::harness::start(ALBUM, pb::Quality::Lossless),
+    )
+    .await;
+    assert_eq!(
+        result.status(),
+        pb::WorkflowStatus::Complete,
+        "{}",
+        result.message
+    );
+    let midway = until(
+        &scene,
+        store.as_ref(),
+        "DOWNLOADING",
+        Duration::from_secs(60),
+        |d| {
+            d.first()
+                .is_some_and(|d| d.state == DownloadState::Downloading && d.progress > 0.0)
+        },
+    )
     .await;
     assert!(midway[0].progress < 1.0);
     server.crash();
 
     let server = serve(&scene, &db, "").await;
-    let done = until(&scene, store.as_ref(), "imported after the restart", Duration::from_secs(120), |d| {
-        d.first().is_some_and(|d| d.state.is_terminal())
-    })
+    let done = until(
+        &scene,
+        store.as_ref(),
+        "imported after the restart",
+        Duration::from_secs(120),
+        |d| d.first().is_some_and(|d| d.state.is_terminal()),
+    )
     .await;
     assert_eq!(done.len(), 1);
-    assert_eq!(done[0].state, DownloadState::Imported, "{}", done[0].message);
+    assert_eq!(
+        done[0].state,
+        DownloadState::Imported,
+        "{}",
+        done[0].message
+    );
     let events = store
-        .download_events_after(&DownloadFilter { download_id: Some(done[0].id), ..Default::default() }, 0, 1000)
+        .download_events_after(
+            &DownloadFilter {
+                download_id: Some(done[0].id),
+                ..Default::default()
+            },
+            0,
+            1000,
+        )
         .await
         .unwrap();
-    let states: Vec<String> = events.iter().map(|e| e.download.state.as_str().to_ascii_uppercase()).collect();
+    let states: Vec<String> = events
+        .iter()
+        .map(|e| e.download.state.as_str().to_ascii_uppercase())
+        .collect();
     let mut distinct: Vec<String> = Vec::new();
     for s in states {
         if distinct.last() != Some(&s) {
@@ -329,7 +466,13 @@ async fn a_crash_while_downloading_imports_once_after_the_restart(backend: Backe
         }
     }
     assert_download_life(&distinct);
-    assert_eq!(events.iter().filter(|e| e.download.state == DownloadState::Imported).count(), 1);
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.download.state == DownloadState::Imported)
+            .count(),
+        1
+    );
     // One album folder, complete, nothing temporary left.
     let folder = scene.library.join("Artist/Album (2020)");
     let mut names: Vec<String> = std::fs::read_dir(&folder)
@@ -337,13 +480,18 @@ async fn a_crash_while_downloading_imports_once_after_the_restart(backend: Backe
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["01 - Song 1.flac", "02 - Song 2.flac", "03 - Song 3.flac"]);
+    assert_eq!(
+        names,
+        ["01 - Song 1.flac", "02 - Song 2.flac", "03 - Song 3.flac"]
+    );
     assert_eq!(std::fs::read_dir(&scene.library).unwrap().count(), 1);
     // WatchDownloads agrees with the store.
     let watched = watch_all(
-        &mut pb::music_aggregator_service_client::MusicAggregatorServiceClient::connect(server.url.clone())
-            .await
-            .unwrap(),
+        &mut pb::music_aggregator_service_client::MusicAggregatorServiceClient::connect(
+            server.url.clone(),
+        )
+        .await
+        .unwrap(),
         pb::WatchDownloadsRequest {
             download_id: done[0].id.to_string(),
             ..Default::default()

@@ -39,7 +39,10 @@ fn download_updates(stdout: &str) -> Vec<(i64, String)> {
         .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON line"))
         .filter_map(|v| {
             let u = v.get("download_update")?;
-            Some((u["seq"].as_i64()?, u["download"]["state"].as_str()?.to_owned()))
+            Some((
+                u["seq"].as_i64()?,
+                u["download"]["state"].as_str()?.to_owned(),
+            ))
         })
         .collect()
 }
@@ -61,7 +64,11 @@ pub fn assert_download_life(states: &[String]) {
     let n = states.len();
     assert!(n >= 5, "{states:?}");
     assert_eq!(&states[..2], ["PENDING", "QUEUED"], "{states:?}");
-    assert_eq!(&states[n - 3..], ["COMPLETED", "IMPORTING", "IMPORTED"], "{states:?}");
+    assert_eq!(
+        &states[n - 3..],
+        ["COMPLETED", "IMPORTING", "IMPORTED"],
+        "{states:?}"
+    );
     assert!(
         states[2..n - 3]
             .iter()
@@ -121,9 +128,15 @@ async fn the_seed_end_to_end(backend: Backend) {
     // The search takes a moment, so a second client can join midway.
     scene
         .indexer
-        .on("search", xml(200, feed).set_delay(Duration::from_millis(1500)))
+        .on(
+            "search",
+            xml(200, feed).set_delay(Duration::from_millis(1500)),
+        )
         .await;
-    scene.indexer.download_redirects_to(&scene.magnet(&hash)).await;
+    scene
+        .indexer
+        .download_redirects_to(&scene.magnet(&hash))
+        .await;
 
     // The real service, importing into the library by hard links.
     let db = TestDb::new(backend).await;
@@ -192,10 +205,7 @@ async fn the_seed_end_to_end(backend: Backend) {
             "COMPLETE"
         ]
     );
-    let result_line = stdout
-        .lines()
-        .find(|l| l.contains("\"result\""))
-        .unwrap();
+    let result_line = stdout.lines().find(|l| l.contains("\"result\"")).unwrap();
     let last: serde_json::Value = serde_json::from_str(result_line).unwrap();
     let result = &last["result"];
     assert_eq!(result["selected_release"]["title"], ALBUM_NAME);
@@ -260,7 +270,8 @@ async fn the_seed_end_to_end(backend: Backend) {
     );
     let arrived = scene.leecher_files.join(ALBUM_NAME);
     for n in 1..=TRACKS {
-        let original = std::fs::read(scene.album_dir.join(format!("0{n} - Song {n}.flac"))).unwrap();
+        let original =
+            std::fs::read(scene.album_dir.join(format!("0{n} - Song {n}.flac"))).unwrap();
         let placed = folder.join(format!("{n:02} - Song {n}.flac"));
         let copy = std::fs::read(&placed).unwrap_or_else(|e| panic!("{}: {e}", placed.display()));
         assert!(original == copy, "{} differs", placed.display());
@@ -272,7 +283,11 @@ async fn the_seed_end_to_end(backend: Backend) {
         );
     }
     let entries: Vec<_> = std::fs::read_dir(&scene.library).unwrap().collect();
-    assert_eq!(entries.len(), 1, "only the artist folder, no temporary folder left");
+    assert_eq!(
+        entries.len(),
+        1,
+        "only the artist folder, no temporary folder left"
+    );
 
     // ListDownloads and WatchDownloads (late, resumed) agree with what
     // --follow saw live.
@@ -302,7 +317,12 @@ async fn the_seed_end_to_end(backend: Backend) {
     assert!(late.iter().all(|u| u.replayed));
     let late_seqs: Vec<(i64, String)> = late
         .iter()
-        .map(|u| (u.seq, crate::scene::state_name(u.download.as_ref().unwrap().state)))
+        .map(|u| {
+            (
+                u.seq,
+                crate::scene::state_name(u.download.as_ref().unwrap().state),
+            )
+        })
         .collect();
     assert_eq!(late_seqs, followed, "live and late saw the same updates");
     let k = late[1].seq;
@@ -319,7 +339,10 @@ async fn the_seed_end_to_end(backend: Backend) {
         resumed.iter().map(|u| u.seq).collect::<Vec<_>>(),
         late[2..].iter().map(|u| u.seq).collect::<Vec<_>>()
     );
-    assert_eq!(resumed.last().unwrap().download, late.last().unwrap().download);
+    assert_eq!(
+        resumed.last().unwrap().download,
+        late.last().unwrap().download
+    );
 
     // A client after the end (naming the run) gets the whole history.
     let mut late = start(ALBUM, pb::Quality::Lossless);
@@ -341,7 +364,13 @@ async fn the_seed_end_to_end(backend: Backend) {
         "{}",
         again.message
     );
-    assert!(again.message.contains("in your library at Artist/Album (2020)"), "{}", again.message);
+    assert!(
+        again
+            .message
+            .contains("in your library at Artist/Album (2020)"),
+        "{}",
+        again.message
+    );
     drop(server);
 }
 

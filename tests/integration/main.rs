@@ -6,14 +6,15 @@
 mod bad_input;
 mod cli;
 mod crash;
-mod downloads;
 mod doubles;
+mod downloads;
 mod e2e;
 mod failures;
 mod fake_musicbrainz;
 mod fake_torznab;
 mod grab;
 mod harness;
+mod imports;
 mod indexer_failures;
 mod indexers;
 mod metadata;

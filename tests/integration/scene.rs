@@ -32,7 +32,16 @@ fn noise(wav: &Path, seconds: u32, rate: u32, bits: u32) {
     require("sox", "sox");
     run(
         Command::new("sox")
-            .args(["-q", "-n", "-r", &rate.to_string(), "-c", "2", "-b", &bits.to_string()])
+            .args([
+                "-q",
+                "-n",
+                "-r",
+                &rate.to_string(),
+                "-c",
+                "2",
+                "-b",
+                &bits.to_string(),
+            ])
             .arg(wav)
             .args(["synth", &seconds.to_string(), "pinknoise", "vol", "0.5"]),
         "sox",
@@ -42,17 +51,33 @@ fn noise(wav: &Path, seconds: u32, rate: u32, bits: u32) {
 /// Tracks `1..=tracks` of "Artist - Album" as tagged FLAC files
 /// `0N - Song N.flac` in `dir`.
 pub fn flac_tracks(dir: &Path, tracks: u32, seconds: u32) {
+    tagged_flac_tracks(dir, tracks, seconds, "Song", &[]);
+}
+
+/// FLAC tracks titled `{title} N`, with more `TAG=value` tags.
+pub fn tagged_flac_tracks(dir: &Path, tracks: u32, seconds: u32, title: &str, tags: &[&str]) {
     require("flac", "flac");
     std::fs::create_dir_all(dir).unwrap();
     for n in 1..=tracks {
         let wav = dir.join(format!(".track{n}.wav"));
         noise(&wav, seconds, 44_100, 16);
+        let mut command = Command::new("flac");
+        command
+            .args(["-s", "-f", "-T", "ARTIST=Artist", "-T", "ALBUM=Album"])
+            .args([
+                "-T",
+                &format!("TITLE={title} {n}"),
+                "-T",
+                &format!("TRACKNUMBER={n}"),
+            ])
+            .args(["-T", "DATE=2020"]);
+        for tag in tags {
+            command.args(["-T", tag]);
+        }
         run(
-            Command::new("flac")
-                .args(["-s", "-f", "-T", "ARTIST=Artist", "-T", "ALBUM=Album"])
-                .args(["-T", &format!("TITLE=Song {n}"), "-T", &format!("TRACKNUMBER={n}")])
-                .args(["-T", "DATE=2020", "-o"])
-                .arg(dir.join(format!("0{n} - Song {n}.flac")))
+            command
+                .arg("-o")
+                .arg(dir.join(format!("0{n} - {title} {n}.flac")))
                 .arg(&wav),
             "flac",
         );
@@ -60,8 +85,8 @@ pub fn flac_tracks(dir: &Path, tracks: u32, seconds: u32) {
     }
 }
 
-/// The same tracks as MP3 CBR 320 files `0N - Song N.mp3`.
-pub fn mp3_tracks(dir: &Path, tracks: u32, seconds: u32) {
+/// MP3 CBR 320 files `0N - {title} N.mp3`.
+pub fn mp3_tracks(dir: &Path, tracks: u32, seconds: u32, title: &str) {
     require("lame", "lame");
     std::fs::create_dir_all(dir).unwrap();
     for n in 1..=tracks {
@@ -70,9 +95,16 @@ pub fn mp3_tracks(dir: &Path, tracks: u32, seconds: u32) {
         run(
             Command::new("lame")
                 .args(["--quiet", "-b", "320", "--ta", "Artist", "--tl", "Album"])
-                .args(["--tt", &format!("Song {n}"), "--tn", &n.to_string(), "--ty", "2020"])
+                .args([
+                    "--tt",
+                    &format!("{title} {n}"),
+                    "--tn",
+                    &n.to_string(),
+                    "--ty",
+                    "2020",
+                ])
                 .arg(&wav)
-                .arg(dir.join(format!("0{n} - Song {n}.mp3"))),
+                .arg(dir.join(format!("0{n} - {title} {n}.mp3"))),
             "lame",
         );
         std::fs::remove_file(wav).unwrap();
@@ -118,7 +150,8 @@ pub struct Scene {
     pub album_dir: PathBuf,
     pub hash: String,
     pub tracker: String,
-    pub seeder: Qbt,
+    /// Kept alive for the test's length (it seeds the album).
+    pub _seeder: Qbt,
     /// The service's torrent client.
     pub leecher: Qbt,
     pub musicbrainz: FakeMusicBrainz,
@@ -134,7 +167,11 @@ impl Scene {
         let work = tempfile::tempdir().unwrap();
         let source = work.path().join("seed");
         let album_dir = source.join(ALBUM_NAME);
-        let seconds = if options.seconds == 0 { 3 } else { options.seconds };
+        let seconds = if options.seconds == 0 {
+            3
+        } else {
+            options.seconds
+        };
         flac_tracks(&album_dir, TRACKS, seconds);
         let tracker_port = free_port();
         let tracker = format!("http://127.0.0.1:{tracker_port}/announce");
@@ -172,7 +209,10 @@ impl Scene {
             if state.first().is_some_and(|t| t.progress >= 1.0) {
                 break;
             }
-            assert!(Instant::now() < deadline, "the seeder never checked the album: {state:?}");
+            assert!(
+                Instant::now() < deadline,
+                "the seeder never checked the album: {state:?}"
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
 
@@ -197,7 +237,12 @@ impl Scene {
         for details in fixture.details.values_mut() {
             details["media"][0]["tracks"] = serde_json::json!(
                 (1..=TRACKS)
-                    .map(|n| track(n, &n.to_string(), &format!("Song {n}"), Some(u64::from(seconds) * 1000)))
+                    .map(|n| track(
+                        n,
+                        &n.to_string(),
+                        &format!("Song {n}"),
+                        Some(u64::from(seconds) * 1000)
+                    ))
                     .collect::<Vec<_>>()
             );
         }
@@ -210,7 +255,7 @@ impl Scene {
             album_dir,
             hash,
             tracker,
-            seeder,
+            _seeder: seeder,
             leecher,
             musicbrainz,
             indexer,
@@ -248,6 +293,10 @@ impl Scene {
 /// "IMPORTED" for `DOWNLOAD_STATE_IMPORTED` (as the CLI prints it).
 pub fn state_name(value: i32) -> String {
     musicagg::proto::v1::DownloadState::try_from(value)
-        .map(|s| s.as_str_name().trim_start_matches("DOWNLOAD_STATE_").to_owned())
+        .map(|s| {
+            s.as_str_name()
+                .trim_start_matches("DOWNLOAD_STATE_")
+                .to_owned()
+        })
         .unwrap_or_default()
 }

@@ -332,7 +332,10 @@ async fn downloads_live_their_states_with_events(backend: Backend) {
     assert_eq!(pending[0].state, DownloadState::Pending);
     assert_eq!(pending[0].magnet_uri, new.magnet_uri);
     assert_eq!(pending[0].release_quality, "FLAC");
-    assert!(store.active_downloads().await.unwrap().is_empty(), "pending is not tracked yet");
+    assert!(
+        store.active_downloads().await.unwrap().is_empty(),
+        "pending is not tracked yet"
+    );
 
     // Each change writes the row and, when asked, an event with the snapshot.
     let mut d = pending[0].clone();
@@ -347,29 +350,58 @@ async fn downloads_live_their_states_with_events(backend: Backend) {
     d.progress = 0.3;
     assert!(store.save_download(&d, false).await.unwrap().is_none());
     let loaded = store.download(id).await.unwrap().unwrap();
-    assert_eq!((loaded.progress, loaded.size_bytes, loaded.downloaded_bytes), (0.3, Some(1000), 250));
+    assert_eq!(
+        (loaded.progress, loaded.size_bytes, loaded.downloaded_bytes),
+        (0.3, Some(1000), 250)
+    );
     assert!(store.pending_downloads().await.unwrap().is_empty());
     assert_eq!(store.active_downloads().await.unwrap().len(), 1);
 
     let album = AlbumId::parse(ALBUM).unwrap();
     let events = store
-        .download_events_after(&DownloadFilter { album_id: Some(album.clone()), ..Default::default() }, 0, 10)
+        .download_events_after(
+            &DownloadFilter {
+                album_id: Some(album.clone()),
+                ..Default::default()
+            },
+            0,
+            10,
+        )
         .await
         .unwrap();
-    assert_eq!(events.iter().map(|e| e.download.state).collect::<Vec<_>>(), [DownloadState::Pending, DownloadState::Downloading]);
+    assert_eq!(
+        events.iter().map(|e| e.download.state).collect::<Vec<_>>(),
+        [DownloadState::Pending, DownloadState::Downloading]
+    );
     // The snapshot never carries the magnet (tracker passkeys).
     assert!(events.iter().all(|e| e.download.magnet_uri.is_empty()));
     let after = store
-        .download_events_after(&DownloadFilter { download_id: Some(id), ..Default::default() }, events[0].seq, 10)
+        .download_events_after(
+            &DownloadFilter {
+                download_id: Some(id),
+                ..Default::default()
+            },
+            events[0].seq,
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(after.len(), 1);
     let other = AlbumId::parse("11111111-2222-3333-4444-555555555555").unwrap();
-    assert!(store
-        .download_events_after(&DownloadFilter { album_id: Some(other), ..Default::default() }, 0, 10)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        store
+            .download_events_after(
+                &DownloadFilter {
+                    album_id: Some(other),
+                    ..Default::default()
+                },
+                0,
+                10
+            )
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Terminal downloads are not tracked; list filters by album and state.
     d.state = DownloadState::Imported;
@@ -377,16 +409,36 @@ async fn downloads_live_their_states_with_events(backend: Backend) {
     store.save_download(&d, true).await.unwrap();
     assert!(store.active_downloads().await.unwrap().is_empty());
     let imported = store
-        .list_downloads(&DownloadFilter { album_id: Some(album), state: Some(DownloadState::Imported), ..Default::default() }, 0, 10)
+        .list_downloads(
+            &DownloadFilter {
+                album_id: Some(album),
+                state: Some(DownloadState::Imported),
+                ..Default::default()
+            },
+            0,
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(imported.len(), 1);
-    assert_eq!(imported[0].library_path.as_deref(), Some("/music/Artist/Album (2020)"));
-    assert!(store
-        .list_downloads(&DownloadFilter { state: Some(DownloadState::Failed), ..Default::default() }, 0, 10)
-        .await
-        .unwrap()
-        .is_empty());
+    assert_eq!(
+        imported[0].library_path.as_deref(),
+        Some("/music/Artist/Album (2020)")
+    );
+    assert!(
+        store
+            .list_downloads(
+                &DownloadFilter {
+                    state: Some(DownloadState::Failed),
+                    ..Default::default()
+                },
+                0,
+                10
+            )
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // The same torrent grabbed again (another run) keeps one torrents row.
     let again = store.save_torrent_and_download(&new).await.unwrap();
