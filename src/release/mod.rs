@@ -41,10 +41,10 @@ pub use tier::{
 pub use title::{ParsedTitle, parse_title};
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 
 use crate::indexer::Release;
 use crate::metadata::Album;
+pub use crate::model::CandidateSummary;
 use crate::model::Quality;
 
 /// One release with its evaluation.
@@ -95,23 +95,6 @@ fn shown_guid(guid: &str) -> String {
         Ok(url) if matches!(url.scheme(), "http" | "https") => crate::magnet::redact(&url),
         _ => guid.to_owned(),
     }
-}
-
-/// What clients are told about a candidate (stored in the run's outcome).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CandidateSummary {
-    pub indexer: String,
-    pub title: String,
-    pub guid: String,
-    pub info_hash: Option<String>,
-    pub size_bytes: Option<u64>,
-    pub seeders: Option<u32>,
-    pub quality: String,
-    pub score: f64,
-    #[serde(default)]
-    pub rejections: Vec<String>,
-    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
-    pub details: serde_json::Value,
 }
 
 /// The result of evaluating every release of a search.
