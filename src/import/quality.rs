@@ -6,13 +6,10 @@
 //! because the next search must not grab it again.
 
 use crate::library::audio::{AudioFacts, codec_from_name};
+use crate::library::quality;
+pub use crate::library::quality::files_label;
 use crate::model::Quality;
-use crate::release::{Codec, Evidence, QualityGuess, VbrPreset, quality_label, tier_rank};
-
-/// Bitrates an MP3 encoder writes at constant bitrate (kbit/s).
-const CBR_KBPS: &[u32] = &[
-    32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
-];
+use crate::release::{Codec, QualityGuess, VbrPreset, tier_rank};
 
 /// What a stored release label ("FLAC 24-bit 96 kHz", "MP3 V0", "lossless
 /// (category 3040)") claims.
@@ -47,97 +44,10 @@ pub fn parse_label(label: &str) -> LabelClaim {
     claim
 }
 
-/// The quality of a set of audio files. Refused when they mix codecs.
-///
-/// Lossless: the lowest bit depth and sample rate (one 16-bit track makes a
-/// "24-bit" album not hi-res). Lossy: the duration-weighted average
-/// bitrate; MP3s all at one constant bitrate (±1 %, as measured bitrates
-/// wobble) are CBR at that rate, and a VBR preset cannot be read from the
-/// files, so the label's preset is believed when the average fits it (and
-/// the files are not all CBR 320).
+/// The quality of the files, the release label's VBR preset believed when
+/// the files fit it (see [`crate::library::quality::files_quality`]).
 pub fn files_quality(files: &[&AudioFacts], release_quality: &str) -> Result<QualityGuess, String> {
-    let mut codecs: Vec<Codec> = files.iter().map(|f| f.codec).collect();
-    codecs.sort_by_key(|c| c.name());
-    codecs.dedup();
-    let codec = match codecs.as_slice() {
-        [one] => *one,
-        [] => Codec::Unknown,
-        many => {
-            let names: Vec<&str> = many.iter().map(|c| c.name()).collect();
-            return Err(format!("mixed codecs in one album: {}", names.join(", ")));
-        }
-    };
-    let lossless = if codec.is_lossless() {
-        Some(true)
-    } else if codec.is_lossy() {
-        Some(false)
-    } else {
-        None
-    };
-    let mut guess = QualityGuess {
-        codec,
-        lossless,
-        bit_depth: None,
-        sample_rate_hz: files.iter().filter_map(|f| f.sample_rate_hz).min(),
-        bitrate_kbps: None,
-        vbr_preset: None,
-        vorbis_quality: None,
-        average_kbps: None,
-        decided_by: Evidence::Nothing,
-        conflicts: Vec::new(),
-    };
-    if lossless == Some(true) {
-        guess.bit_depth = files.iter().filter_map(|f| f.bit_depth).min();
-        return Ok(guess);
-    }
-    let average = average_kbps(files);
-    guess.average_kbps = average;
-    let cbr = constant_kbps(files);
-    let preset = parse_label(release_quality).vbr_preset;
-    // a VBR album can average close to a CBR rate, but never to 320
-    guess.bitrate_kbps = match (codec, cbr, preset, average) {
-        (Codec::Mp3, cbr, Some(p), Some(avg)) if cbr != Some(320) && fits_preset(p, avg) => {
-            guess.vbr_preset = Some(p);
-            None
-        }
-        (_, Some(kbps), _, _) => Some(kbps),
-        _ => average,
-    };
-    Ok(guess)
-}
-
-/// The duration-weighted mean bitrate of the files that report one.
-fn average_kbps(files: &[&AudioFacts]) -> Option<u32> {
-    let rated: Vec<(u32, u64)> = files
-        .iter()
-        .filter_map(|f| f.bitrate_kbps.map(|b| (b, f.duration_ms.max(1))))
-        .collect();
-    let total: u64 = rated.iter().map(|(_, ms)| ms).sum();
-    let sum: u64 = rated.iter().map(|(b, ms)| u64::from(*b) * ms).sum();
-    (total > 0).then(|| (sum as f64 / total as f64).round() as u32)
-}
-
-/// The constant bitrate every file has, when they all have the same one.
-/// A measured bitrate is 1 % below to 3 % above the nominal one: lofty
-/// counts the LAME Info frame as audio, which adds ~4 kbit/s to a 2 s file.
-fn constant_kbps(files: &[&AudioFacts]) -> Option<u32> {
-    let snap = |kbps: u32| {
-        CBR_KBPS.iter().copied().find(|&c| {
-            let (kbps, c) = (u64::from(kbps), u64::from(c));
-            kbps * 100 >= c * 99 && kbps * 100 <= c * 103
-        })
-    };
-    let mut rates = files.iter().map(|f| f.bitrate_kbps.and_then(snap));
-    let first = rates.next()??;
-    rates.all(|r| r == Some(first)).then_some(first)
-}
-
-/// Whether an average bitrate is plausible for a LAME preset (the same band
-/// the release size check uses).
-fn fits_preset(preset: VbrPreset, average: u32) -> bool {
-    let typical = f64::from(preset.typical_kbps());
-    let avg = f64::from(average);
-    avg >= typical * 0.6 && avg <= typical * 1.45
+    quality::files_quality(files, parse_label(release_quality).vbr_preset)
 }
 
 /// Refuses files that are not the asked tier, or that are not the codec the
@@ -163,23 +73,6 @@ pub fn check_quality(
         ));
     }
     Ok(())
-}
-
-/// "FLAC 16-bit 44.1 kHz", "DSD64", "MP3 320 kbit/s", "MP3 V0 (~245
-/// kbit/s)", "AAC 256 kbit/s".
-pub fn files_label(g: &QualityGuess) -> String {
-    if g.codec == Codec::Unknown {
-        return "of an unknown codec".into();
-    }
-    if g.lossless == Some(true) {
-        return quality_label(g);
-    }
-    match (g.vbr_preset, g.bitrate_kbps.or(g.average_kbps)) {
-        (Some(p), Some(avg)) => format!("{} {p} (~{avg} kbit/s)", g.codec),
-        (Some(p), None) => format!("{} {p}", g.codec),
-        (None, Some(kbps)) => format!("{} {kbps} kbit/s", g.codec),
-        (None, None) => g.codec.name().to_owned(),
-    }
 }
 
 fn tier_name(q: Quality) -> &'static str {

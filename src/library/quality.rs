@@ -2,68 +2,150 @@
 //! "owned at lossless" and "the grabbed FLAC really is FLAC" use the same
 //! rules as the selector ([`crate::release::tier_rank`]).
 
-use crate::release::{Codec, Evidence, QualityGuess, VbrPreset};
+use crate::release::{Codec, Evidence, QualityGuess, VbrPreset, quality_label};
 
 use super::audio::AudioFacts;
 
-/// What a set of audio files (an album) is: one codec (unknown when they
-/// mix), the lowest bit depth and sample rate, the average bitrate. `None`
-/// for no files.
-pub fn guess_from_files<'a>(
-    files: impl IntoIterator<Item = &'a AudioFacts>,
-) -> Option<QualityGuess> {
-    let files: Vec<&AudioFacts> = files.into_iter().collect();
-    let first = files.first()?;
-    let same_codec = files.iter().all(|f| f.codec == first.codec);
-    let codec = if same_codec {
-        first.codec
-    } else {
-        Codec::Unknown
+/// Bitrates an MP3 encoder writes at constant bitrate (kbit/s).
+const CBR_KBPS: &[u32] = &[
+    32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
+];
+
+/// The quality of a set of audio files. Refused when they mix codecs.
+///
+/// Lossless: the lowest bit depth and sample rate (one 16-bit track makes a
+/// "24-bit" album not hi-res). Lossy: the duration-weighted average
+/// bitrate; MP3s all at one constant bitrate (±1 %, as measured bitrates
+/// wobble) are CBR at that rate, and a VBR preset cannot be read from the
+/// files, so a hinted preset (the release label's) is believed when the
+/// average fits it (and the files are not all CBR 320).
+pub fn files_quality(
+    files: &[&AudioFacts],
+    vbr_hint: Option<VbrPreset>,
+) -> Result<QualityGuess, String> {
+    let mut codecs: Vec<Codec> = files.iter().map(|f| f.codec).collect();
+    codecs.sort_by_key(|c| c.name());
+    codecs.dedup();
+    let codec = match codecs.as_slice() {
+        [one] => *one,
+        [] => Codec::Unknown,
+        many => {
+            let names: Vec<&str> = many.iter().map(|c| c.name()).collect();
+            return Err(format!("mixed codecs in one album: {}", names.join(", ")));
+        }
     };
-    let all_lossless = files.iter().all(|f| f.codec.is_lossless());
-    let any_lossy = files.iter().any(|f| f.codec.is_lossy());
-    let lossless = if all_lossless {
+    let lossless = if codec.is_lossless() {
         Some(true)
-    } else if any_lossy {
+    } else if codec.is_lossy() {
         Some(false)
     } else {
         None
     };
-    let bit_depth = files.iter().map(|f| f.bit_depth).min().flatten();
-    let sample_rate_hz = files.iter().map(|f| f.sample_rate_hz).min().flatten();
-    let rates: Vec<u32> = files.iter().filter_map(|f| f.bitrate_kbps).collect();
-    let average = (!rates.is_empty()).then(|| {
-        u32::try_from(rates.iter().map(|r| u64::from(*r)).sum::<u64>() / rates.len() as u64)
-            .unwrap_or(u32::MAX)
-    });
-    // Files tell an average bitrate, not the encoder's setting: constant
-    // 320 reads as 315-325; LAME V0 averages 220-300.
-    let (bitrate_kbps, vbr_preset) = match (codec, average) {
-        (Codec::Mp3, Some(kbps)) if (315..=330).contains(&kbps) => (Some(320), None),
-        (Codec::Mp3, Some(kbps))
-            if (215..=300).contains(&kbps) && rates.iter().any(|r| *r != kbps) =>
-        {
-            (Some(kbps), Some(VbrPreset(0)))
-        }
-        (_, kbps) if lossless != Some(true) => (kbps, None),
-        _ => (None, None),
-    };
-    Some(QualityGuess {
+    let mut guess = QualityGuess {
         codec,
         lossless,
-        bit_depth: if lossless == Some(true) {
-            bit_depth
-        } else {
-            None
-        },
-        sample_rate_hz,
-        bitrate_kbps,
-        vbr_preset,
+        bit_depth: None,
+        sample_rate_hz: files.iter().filter_map(|f| f.sample_rate_hz).min(),
+        bitrate_kbps: None,
+        vbr_preset: None,
         vorbis_quality: None,
-        average_kbps: average,
+        average_kbps: None,
         decided_by: Evidence::Nothing,
         conflicts: Vec::new(),
-    })
+    };
+    if lossless == Some(true) {
+        guess.bit_depth = files.iter().filter_map(|f| f.bit_depth).min();
+        return Ok(guess);
+    }
+    let average = average_kbps(files);
+    guess.average_kbps = average;
+    let cbr = constant_kbps(files);
+    let preset = vbr_hint;
+    // a VBR album can average close to a CBR rate, but never to 320
+    guess.bitrate_kbps = match (codec, cbr, preset, average) {
+        (Codec::Mp3, cbr, Some(p), Some(avg)) if cbr != Some(320) && fits_preset(p, avg) => {
+            guess.vbr_preset = Some(p);
+            None
+        }
+        (_, Some(kbps), _, _) => Some(kbps),
+        _ => average,
+    };
+    Ok(guess)
+}
+
+/// The duration-weighted mean bitrate of the files that report one.
+fn average_kbps(files: &[&AudioFacts]) -> Option<u32> {
+    let rated: Vec<(u32, u64)> = files
+        .iter()
+        .filter_map(|f| f.bitrate_kbps.map(|b| (b, f.duration_ms.max(1))))
+        .collect();
+    let total: u64 = rated.iter().map(|(_, ms)| ms).sum();
+    let sum: u64 = rated.iter().map(|(b, ms)| u64::from(*b) * ms).sum();
+    (total > 0).then(|| (sum as f64 / total as f64).round() as u32)
+}
+
+/// The constant bitrate every file has, when they all have the same one.
+/// A measured bitrate is 1 % below to 3 % above the nominal one: lofty
+/// counts the LAME Info frame as audio, which adds ~4 kbit/s to a 2 s file.
+fn constant_kbps(files: &[&AudioFacts]) -> Option<u32> {
+    let snap = |kbps: u32| {
+        CBR_KBPS.iter().copied().find(|&c| {
+            let (kbps, c) = (u64::from(kbps), u64::from(c));
+            kbps * 100 >= c * 99 && kbps * 100 <= c * 103
+        })
+    };
+    let mut rates = files.iter().map(|f| f.bitrate_kbps.and_then(snap));
+    let first = rates.next()??;
+    rates.all(|r| r == Some(first)).then_some(first)
+}
+
+/// Whether an average bitrate is plausible for a LAME preset (the same band
+/// the release size check uses).
+fn fits_preset(preset: VbrPreset, average: u32) -> bool {
+    let typical = f64::from(preset.typical_kbps());
+    let avg = f64::from(average);
+    avg >= typical * 0.6 && avg <= typical * 1.45
+}
+
+/// The quality of an album folder for the owned check: `None` for no files
+/// or mixed codecs. Without a release label to say so, MP3s that are not
+/// constant-bitrate and average what LAME V0 does are taken as V0.
+pub fn guess_from_files<'a>(
+    files: impl IntoIterator<Item = &'a AudioFacts>,
+) -> Option<QualityGuess> {
+    let files: Vec<&AudioFacts> = files.into_iter().collect();
+    if files.is_empty() {
+        return None;
+    }
+    let guess = files_quality(&files, None).ok()?;
+    let v0 = VbrPreset(0);
+    match guess.average_kbps {
+        Some(average)
+            if guess.codec == Codec::Mp3
+                && constant_kbps(&files).is_none()
+                && fits_preset(v0, average) =>
+        {
+            files_quality(&files, Some(v0)).ok()
+        }
+        _ => Some(guess),
+    }
+}
+
+/// "FLAC 16-bit 44.1 kHz", "DSD64", "MP3 320 kbit/s", "MP3 V0 (~245
+/// kbit/s)", "AAC 256 kbit/s".
+pub fn files_label(g: &QualityGuess) -> String {
+    if g.codec == Codec::Unknown {
+        return "of an unknown codec".into();
+    }
+    if g.lossless == Some(true) {
+        return quality_label(g);
+    }
+    match (g.vbr_preset, g.bitrate_kbps.or(g.average_kbps)) {
+        (Some(p), Some(avg)) => format!("{} {p} (~{avg} kbit/s)", g.codec),
+        (Some(p), None) => format!("{} {p}", g.codec),
+        (None, Some(kbps)) => format!("{} {kbps} kbit/s", g.codec),
+        (None, None) => g.codec.name().to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -124,8 +206,7 @@ mod tests {
             file(Codec::Flac, Some(16), 44_100, None),
             file(Codec::Mp3, None, 44_100, Some(320)),
         ];
-        let g = guess_from_files(&mixed).unwrap();
-        assert!(tier_rank(&g, Quality::Lossless).is_none());
+        assert!(guess_from_files(&mixed).is_none());
         assert!(guess_from_files(&[]).is_none());
     }
 }
