@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tonic::transport::Channel;
 
 use super::CliError;
-use super::output::{quality_name, time};
+use super::output::{proto_name, quality_name, time};
 use crate::proto::v1 as pb;
 use crate::proto::v1::music_aggregator_service_client::MusicAggregatorServiceClient;
 

@@ -13,15 +13,22 @@ use crate::proto::v1::music_aggregator_service_client::MusicAggregatorServiceCli
 
 type Client = MusicAggregatorServiceClient<Channel>;
 
+/// An enum value's proto name without its prefix ("COMPLETE" for
+/// `WORKFLOW_STATUS_COMPLETE`), or `{fallback}_{value}` for a number this
+/// build does not know.
+pub(super) fn proto_name(name: Option<&str>, prefix: &str, fallback: &str, value: i32) -> String {
+    match name {
+        Some(name) => name.trim_start_matches(prefix).to_owned(),
+        None => format!("{fallback}_{value}"),
+    }
+}
+
 /// "COMPLETE" for `WORKFLOW_STATUS_COMPLETE`.
 pub(super) fn status_name(value: i32) -> String {
-    pb::WorkflowStatus::try_from(value)
-        .map(|s| {
-            s.as_str_name()
-                .trim_start_matches("WORKFLOW_STATUS_")
-                .to_owned()
-        })
-        .unwrap_or_else(|_| format!("STATUS_{value}"))
+    let name = pb::WorkflowStatus::try_from(value)
+        .ok()
+        .map(|s| s.as_str_name());
+    proto_name(name, "WORKFLOW_STATUS_", "STATUS", value)
 }
 
 pub(super) fn quality_name(value: i32) -> String {

@@ -18,6 +18,25 @@ pub struct Failure {
     pub blocklist: bool,
 }
 
+impl Failure {
+    /// The release is at fault: blocklisted for the album.
+    pub fn release(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            blocklist: true,
+        }
+    }
+
+    /// Not the release (the user removed it, files went missing, our own
+    /// trouble): not blocklisted.
+    pub fn ours(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            blocklist: false,
+        }
+    }
+}
+
 /// Ends a download FAILED and does what the options say. The FAILED state
 /// is stored before the retry starts, so the new run's history has the
 /// blocklisted release.

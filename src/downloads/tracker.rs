@@ -175,29 +175,11 @@ impl Tracker {
                     "{client} reports an error for this torrent ({})",
                     t.raw_state
                 );
-                return self
-                    .failed(
-                        d,
-                        Failure {
-                            reason,
-                            blocklist: true,
-                        },
-                        report,
-                    )
-                    .await;
+                return self.failed(d, Failure::release(reason), report).await;
             }
             ClientState::MissingFiles => {
                 let reason = format!("{client} reports the files missing");
-                return self
-                    .failed(
-                        d,
-                        Failure {
-                            reason,
-                            blocklist: false,
-                        },
-                        report,
-                    )
-                    .await;
+                return self.failed(d, Failure::ours(reason), report).await;
             }
             _ if t.is_complete() => (DownloadState::Completed, d.message.clone()),
             ClientState::Paused => (DownloadState::Queued, format!("paused in {client}")),
@@ -212,12 +194,18 @@ impl Tracker {
             ClientState::Downloading => (DownloadState::Downloading, String::new()),
             ClientState::Complete | ClientState::Unknown => (d.state, d.message.clone()),
         };
-        // A paused torrent is the user's choice: its clock does not run.
-        if t.state == ClientState::Paused && d.state == DownloadState::Queued {
+        // Waiting in the client (paused by the user, in its queue, moving) is
+        // not the release's fault: the clock runs only once the client works
+        // on it, and starts when it does.
+        let waiting = matches!(
+            t.state,
+            ClientState::Paused | ClientState::Queued | ClientState::Moving
+        );
+        if !waiting && d.state == DownloadState::Queued {
             d.progressed_at = Some(now);
             changed = true;
         }
-        if state != DownloadState::Completed && t.state != ClientState::Paused {
+        if state != DownloadState::Completed && !waiting {
             let since = d.progressed_at.unwrap_or(d.created_at);
             let idle = (now - since).to_std().unwrap_or_default();
             if idle >= self.options.stalled_timeout {
@@ -231,16 +219,7 @@ impl Tracker {
                     idle.as_secs(),
                     self.options.stalled_timeout.as_secs()
                 );
-                return self
-                    .failed(
-                        d,
-                        Failure {
-                            reason,
-                            blocklist: true,
-                        },
-                        report,
-                    )
-                    .await;
+                return self.failed(d, Failure::release(reason), report).await;
             }
         }
         // COMPLETED waiting for its import is not moved back by the client.
@@ -274,27 +253,11 @@ impl Tracker {
             DownloadState::Completed if self.w.library.is_none() => Ok(()),
             DownloadState::Completed => {
                 let reason = format!("removed from {client} before it could be imported");
-                self.failed(
-                    d,
-                    Failure {
-                        reason,
-                        blocklist: false,
-                    },
-                    report,
-                )
-                .await
+                self.failed(d, Failure::ours(reason), report).await
             }
             _ => {
                 let reason = format!("removed from {client} before it finished");
-                self.failed(
-                    d,
-                    Failure {
-                        reason,
-                        blocklist: true,
-                    },
-                    report,
-                )
-                .await
+                self.failed(d, Failure::release(reason), report).await
             }
         }
     }
@@ -453,16 +416,7 @@ impl Tracker {
             }
             Err(ImportError::Refused(reason)) => {
                 let reason = format!("import refused: {reason}");
-                fail(
-                    &self.w,
-                    &self.options,
-                    d,
-                    Failure {
-                        reason,
-                        blocklist: true,
-                    },
-                )
-                .await?;
+                fail(&self.w, &self.options, d, Failure::release(reason)).await?;
             }
             Err(ImportError::NotVisible(message)) => {
                 d.state = DownloadState::Completed;
