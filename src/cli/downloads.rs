@@ -16,13 +16,10 @@ type Client = MusicAggregatorServiceClient<Channel>;
 
 /// "IMPORTED" for `DOWNLOAD_STATE_IMPORTED`.
 pub(super) fn state_name(value: i32) -> String {
-    pb::DownloadState::try_from(value)
-        .map(|s| {
-            s.as_str_name()
-                .trim_start_matches("DOWNLOAD_STATE_")
-                .to_owned()
-        })
-        .unwrap_or_else(|_| format!("STATE_{value}"))
+    let name = pb::DownloadState::try_from(value)
+        .ok()
+        .map(|s| s.as_str_name());
+    proto_name(name, "DOWNLOAD_STATE_", "STATE", value)
 }
 
 pub(super) fn download_json(d: &pb::Download) -> Value {
