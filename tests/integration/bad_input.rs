@@ -248,3 +248,98 @@ async fn runs_and_events_can_be_listed_and_paged() {
     assert_eq!(runs.runs[0].run_id, run_id);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_download_and_library_requests_get_precise_statuses() {
+    let app = app().await;
+    let mut client = app.client().await;
+    let watch = |album_id: &str, download_id: &str, after_seq: i64| pb::WatchDownloadsRequest {
+        album_id: album_id.into(),
+        download_id: download_id.into(),
+        after_seq,
+    };
+    let unknown = uuid::Uuid::now_v7().to_string();
+    for (what, request, code) in [
+        (
+            "download id not a UUID",
+            watch("", "dl-1", 0),
+            Code::InvalidArgument,
+        ),
+        (
+            "album id not a UUID",
+            watch("nope", "", 0),
+            Code::InvalidArgument,
+        ),
+        (
+            "negative after_seq",
+            watch(ALBUM, "", -1),
+            Code::InvalidArgument,
+        ),
+        ("unknown download", watch("", &unknown, 0), Code::NotFound),
+    ] {
+        let err = client.watch_downloads(request).await.err();
+        assert_eq!(err.map(|e| e.code()), Some(code), "{what}");
+    }
+    for (what, request) in [
+        (
+            "album id not a UUID",
+            pb::ListDownloadsRequest {
+                album_id: "x".into(),
+                ..Default::default()
+            },
+        ),
+        (
+            "unknown state number",
+            pb::ListDownloadsRequest {
+                state: 42,
+                ..Default::default()
+            },
+        ),
+        (
+            "page size out of range",
+            pb::ListDownloadsRequest {
+                page_size: 5000,
+                ..Default::default()
+            },
+        ),
+        (
+            "page token not ours",
+            pb::ListDownloadsRequest {
+                page_token: "tok".into(),
+                ..Default::default()
+            },
+        ),
+    ] {
+        let err = client.list_downloads(request).await.unwrap_err();
+        assert_eq!(err.code(), Code::InvalidArgument, "{what}");
+    }
+    // Nothing listed, and a watch of everything stays open without sending.
+    let listed = client
+        .list_downloads(pb::ListDownloadsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.downloads.is_empty() && listed.next_page_token.is_empty());
+    let mut stream = client
+        .watch_downloads(watch("", "", 0))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(300), stream.message())
+            .await
+            .is_err()
+    );
+    // No library configured: scanning is a precondition failure.
+    let err = client
+        .scan_library(pb::ScanLibraryRequest {})
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert!(
+        err.message().contains("[library] path"),
+        "{}",
+        err.message()
+    );
+    app.stop().await;
+}
