@@ -371,6 +371,30 @@ async fn the_seed_end_to_end(backend: Backend) {
         "{}",
         again.message
     );
+
+    // The command line shows the same.
+    let cli = |args: &[&str]| {
+        let output = musicagg(scene.work.path())
+            .args(args)
+            .args(["--server", &server.url])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{args:?}: {output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let listed = cli(&["downloads", "--album", ALBUM, "--json"]);
+    let row: serde_json::Value = serde_json::from_str(listed.trim()).unwrap();
+    assert_eq!(row["state"], "IMPORTED");
+    assert_eq!(row["library_path"], folder.display().to_string());
+    let table = cli(&["downloads"]);
+    assert!(table.starts_with("IMPORTED"), "{table}");
+    assert!(table.contains(ALBUM_NAME), "{table}");
+    let scan: serde_json::Value =
+        serde_json::from_str(cli(&["library", "scan", "--json"]).trim()).unwrap();
+    assert_eq!(
+        (scan["files"].as_u64(), scan["read"].as_u64()),
+        (Some(3), Some(0))
+    );
     drop(server);
 }
 
