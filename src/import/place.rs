@@ -2,8 +2,10 @@
 //!
 //! The files are gathered in `{library}/.musicagg-tmp-{download id}` and the
 //! finished folder is renamed into place, so a library scan (ours or a
-//! player's) sees an album folder either complete or not at all; an album
-//! already there is renamed aside first and removed after. Every path
+//! player's) sees an album folder either complete or not at all. A folder
+//! already there is replaced only when it holds nothing but what this import
+//! places (our own interrupted import); otherwise it is the user's and the
+//! album goes beside it as `{album} (2)`. Every path
 //! written is the library joined with names from [`names`](super::names),
 //! which cannot contain a separator or be `..`, and nothing is written
 //! through a symbolic link.
@@ -117,19 +119,37 @@ fn transfer(entry: &Entry, target: &Path, mode: ImportMode) -> Result<(), Import
             source.display()
         )));
     }
-    if matches!(mode, ImportMode::Hardlink | ImportMode::Move)
-        && fs::hard_link(source, target).is_ok()
-    {
-        return Ok(());
+    if matches!(mode, ImportMode::Hardlink | ImportMode::Move) {
+        match fs::hard_link(source, target) {
+            Ok(()) => return Ok(()),
+            // Two names that one filesystem takes as the same: never copy
+            // over it (it may be a link to a file the client seeds).
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                return Err(io_error("linking to the name already taken", target, e));
+            }
+            // across filesystems (EXDEV), or no hard links there: a copy
+            Err(_) => {}
+        }
     }
-    // across filesystems (EXDEV), or a filesystem without hard links
-    fs::copy(source, target).map(drop).map_err(|e| {
+    copy_new(source, target).map_err(|e| {
         ImportError::Io(format!(
             "could not copy {} to {}: {e}",
             source.display(),
             target.display()
         ))
     })
+}
+
+/// Copies into a file that must not exist yet (`O_EXCL`): a copy never
+/// truncates anything, least of all a hard link to a seeded file.
+fn copy_new(source: &Path, target: &Path) -> io::Result<()> {
+    let mut from = fs::File::open(source)?;
+    let mut to = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(target)?;
+    io::copy(&mut from, &mut to)?;
+    to.sync_all()
 }
 
 /// Renames the finished temporary folder to `{library}/{artist}/{album}`,
@@ -161,7 +181,7 @@ fn commit(
         }
         Err(e) => return Err(io_error("reading", &artist_dir, e)),
     };
-    let target = artist_dir.join(&plan.album);
+    let target = free_folder(&artist_dir, plan)?;
     let result = swap_in(
         tmp,
         &target,
@@ -172,6 +192,63 @@ fn commit(
         let _ = fs::remove_dir(&artist_dir);
     }
     result.map(|()| target)
+}
+
+/// Where the album goes: `{artist}/{album}`, replacing a folder there only
+/// when every file in it is one this plan places (our own earlier import of
+/// the same album, e.g. before a crash); a folder holding anything else is
+/// the user's and is kept: the album goes to `{album} (2)`, `(3)`, ….
+fn free_folder(artist_dir: &Path, plan: &Plan) -> Result<PathBuf, ImportError> {
+    let planned: std::collections::HashSet<&str> = plan
+        .tracks
+        .iter()
+        .chain(&plan.extras)
+        .map(|e| e.target.as_str())
+        .collect();
+    for n in 1..100 {
+        let name = if n == 1 {
+            plan.album.clone()
+        } else {
+            format!("{} ({n})", plan.album)
+        };
+        let candidate = artist_dir.join(&name);
+        match fs::symlink_metadata(&candidate) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(candidate),
+            Ok(meta) if meta.is_dir() && only_planned(&candidate, &planned) => {
+                return Ok(candidate);
+            }
+            Ok(_) => {}
+            Err(e) => return Err(io_error("reading", &candidate, e)),
+        }
+    }
+    Err(ImportError::Io(format!(
+        "{} has 99 folders named {:?} already",
+        artist_dir.display(),
+        plan.album
+    )))
+}
+
+/// Whether every file under `folder` (relative, `/`-separated) is planned.
+fn only_planned(folder: &Path, planned: &std::collections::HashSet<&str>) -> bool {
+    let mut stack = vec![(folder.to_path_buf(), String::new())];
+    while let Some((dir, prefix)) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            return false;
+        };
+        for entry in entries {
+            let Ok(entry) = entry else { return false };
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                return false;
+            };
+            let relative = format!("{prefix}{name}");
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push((entry.path(), format!("{relative}/"))),
+                Ok(t) if t.is_file() && planned.contains(relative.as_str()) => {}
+                _ => return false,
+            }
+        }
+    }
+    true
 }
 
 /// `tmp` becomes `target`; an existing `target` is moved to `old` first and

@@ -184,14 +184,35 @@ fn move_removes_the_sources() {
 }
 
 #[test]
-fn an_existing_album_folder_is_replaced() {
+fn our_own_earlier_import_is_replaced_a_users_folder_is_kept() {
+    // A folder holding only what this import places (an import interrupted
+    // after its rename) is replaced: the album is there once.
+    let fx = Fixture::new();
+    fs::create_dir_all(fx.album_folder()).unwrap();
+    fs::write(fx.album_folder().join("01 - One.flac"), "half").unwrap();
+    fx.import(ImportMode::Copy).unwrap();
+    assert_ne!(
+        fs::read(fx.album_folder().join("01 - One.flac")).unwrap(),
+        b"half"
+    );
+    assert_eq!(fx.library_entries(), ["Artist"]);
+    let siblings = fs::read_dir(fx.library.join("Artist")).unwrap().count();
+    assert_eq!(siblings, 1);
+
+    // A folder with anything else in it is the user's: never touched; the
+    // album goes beside it.
     let fx = Fixture::new();
     fs::create_dir_all(fx.album_folder()).unwrap();
     fs::write(fx.album_folder().join("old.mp3"), "old").unwrap();
     fs::write(fx.library.join("Artist/other.txt"), "kept").unwrap();
-    fx.import(ImportMode::Copy).unwrap();
-    assert!(!fx.album_folder().join("old.mp3").exists());
-    assert!(fx.album_folder().join("01 - One.flac").is_file());
+    let imported = fx.import(ImportMode::Copy).unwrap();
+    assert_eq!(fs::read(fx.album_folder().join("old.mp3")).unwrap(), b"old");
+    let beside = fx.album_folder().with_file_name(format!(
+        "{} (2)",
+        fx.album_folder().file_name().unwrap().to_string_lossy()
+    ));
+    assert_eq!(imported.folder, beside);
+    assert!(beside.join("01 - One.flac").is_file());
     assert!(fx.library.join("Artist/other.txt").is_file());
     assert_eq!(fx.library_entries(), ["Artist"]);
 }
