@@ -88,6 +88,15 @@ impl App {
                 Err(e) => tracing::warn!(error = %e, "library scan failed"),
             }
         }
+        // After the index: a retry run's owned check reads it.
+        match crate::downloads::failure::finish_interrupted(&workflows).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                downloads = n,
+                "finished failed downloads a crash left before their retry"
+            ),
+            Err(e) => tracing::warn!(error = %e, "could not finish interrupted failures"),
+        }
         let tracker = Tracker::new(workflows.clone(), TrackerOptions::from_config(config));
         let listener = TcpListener::bind(config.listen)
             .await

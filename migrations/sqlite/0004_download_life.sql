@@ -11,7 +11,14 @@ ALTER TABLE downloads ADD COLUMN retry_run_id BLOB;
 -- dead, not this album): the selector skips it for this album.
 ALTER TABLE downloads ADD COLUMN blocklisted BOOLEAN NOT NULL DEFAULT FALSE;
 UPDATE downloads SET blocklisted = TRUE WHERE status = 'failed' AND message LIKE 'refused by %';
-UPDATE downloads SET status = 'queued', progressed_at = updated_at WHERE status = 'added';
+-- Every write checks the version it read (no stale write over a newer state).
+ALTER TABLE downloads ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+-- Failed, and its retry run not started yet (a crash in between is finished
+-- at the next start).
+ALTER TABLE downloads ADD COLUMN retry_pending BOOLEAN NOT NULL DEFAULT FALSE;
+-- Downloads added before this version are followed from now on; their stall
+-- clock starts when the tracker first sees them.
+UPDATE downloads SET status = 'queued' WHERE status = 'added';
 
 -- Every change of a download, in one sequence for all of them (WatchDownloads
 -- resumes with after_seq whatever it filters on). `snapshot` is the download

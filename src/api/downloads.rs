@@ -74,22 +74,42 @@ pub fn update(e: &DownloadEvent, replayed: bool) -> pb::DownloadUpdate {
 
 type Outbound = mpsc::Sender<Result<pb::DownloadUpdate, Status>>;
 
+/// What a watch asks for.
+#[derive(Debug, Clone)]
+pub struct Watch {
+    pub filter: DownloadFilter,
+    pub after_seq: i64,
+    /// No library is configured: COMPLETED is as far as a download goes, so
+    /// watching one ends there too.
+    pub completed_is_final: bool,
+}
+
 /// Streams the history after `after_seq`, then live updates, until the
 /// client leaves, the service stops, or (watching one download) its
-/// terminal update is sent.
+/// final update is sent.
 pub async fn watch(
     log: DownloadLog,
     mut live: broadcast::Receiver<Arc<DownloadEvent>>,
-    filter: DownloadFilter,
-    after_seq: i64,
+    request: Watch,
     tx: Outbound,
     shutdown: CancellationToken,
 ) -> Result<(), StoreError> {
+    let Watch {
+        filter,
+        after_seq,
+        completed_is_final,
+    } = request;
+    let ends = |event: &DownloadEvent| {
+        filter.download_id.is_some()
+            && (event.download.state.is_terminal()
+                || (completed_is_final && event.download.state == DownloadState::Completed))
+    };
     let mut last = after_seq;
-    if catch_up(&log, &filter, &mut last, &tx).await? {
+    if catch_up(&log, &filter, &mut last, &tx, &ends).await? {
         return Ok(());
     }
-    // Watching one download that ended before `after_seq`: nothing follows.
+    // Watching one download that ended before `after_seq`: nothing follows
+    // but what was committed since the replay (read once more).
     if let Some(id) = filter.download_id
         && log
             .store()
@@ -97,6 +117,7 @@ pub async fn watch(
             .await?
             .is_some_and(|d| d.state.is_terminal())
     {
+        catch_up(&log, &filter, &mut last, &tx, &ends).await?;
         return Ok(());
     }
     loop {
@@ -112,12 +133,12 @@ pub async fn watch(
                         continue;
                     }
                     last = event.seq;
-                    if !send(&tx, &event, false).await || ends(&filter, &event) {
+                    if !send(&tx, &event, false).await || ends(&event) {
                         return Ok(());
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {
-                    if catch_up(&log, &filter, &mut last, &tx).await? {
+                    if catch_up(&log, &filter, &mut last, &tx, &ends).await? {
                         return Ok(());
                     }
                 }
@@ -133,6 +154,7 @@ async fn catch_up(
     filter: &DownloadFilter,
     last: &mut i64,
     tx: &Outbound,
+    ends: &impl Fn(&DownloadEvent) -> bool,
 ) -> Result<bool, StoreError> {
     loop {
         let batch = log
@@ -144,7 +166,7 @@ async fn catch_up(
         }
         for event in &batch {
             *last = event.seq;
-            if !send(tx, event, true).await || ends(filter, event) {
+            if !send(tx, event, true).await || ends(event) {
                 return Ok(true);
             }
         }
@@ -157,10 +179,6 @@ fn filter_passes(filter: &DownloadFilter, d: &DownloadRecord) -> bool {
         ..filter.clone()
     }
     .matches(d)
-}
-
-fn ends(filter: &DownloadFilter, event: &DownloadEvent) -> bool {
-    filter.download_id.is_some() && event.download.state.is_terminal()
 }
 
 async fn send(tx: &Outbound, event: &DownloadEvent, replayed: bool) -> bool {

@@ -319,8 +319,13 @@ impl MusicAggregatorService for Api {
         let (tx, rx) = mpsc::channel(STREAM_BUFFER);
         let shutdown = self.shutdown.clone();
         let span = tracing::info_span!("watch-downloads");
+        let watch = downloads::Watch {
+            filter,
+            after_seq: req.after_seq,
+            completed_is_final: self.workflows.library.is_none(),
+        };
         tasks::spawn("watch-downloads", span, async move {
-            downloads::watch(log, live, filter, req.after_seq, tx, shutdown).await
+            downloads::watch(log, live, watch, tx, shutdown).await
         });
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }

@@ -131,6 +131,8 @@ pub(super) async fn list(
 /// How a followed download ended.
 pub(super) enum Followed {
     Imported,
+    /// COMPLETED where no library is configured: as far as it goes.
+    Downloaded,
     /// Failed; the run that retries it, when one was started.
     Failed {
         retry_run_id: Option<String>,
@@ -180,6 +182,9 @@ pub(super) async fn follow(
             }
             _ => {}
         }
+    }
+    if pb::DownloadState::try_from(last_state) == Ok(pb::DownloadState::Completed) {
+        return Ok(Followed::Downloaded);
     }
     Ok(Followed::Interrupted)
 }

@@ -312,7 +312,9 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
                     return Ok(code);
                 };
                 match downloads::follow(client.clone(), &download.id, json).await? {
-                    downloads::Followed::Imported => return Ok(ExitCode::SUCCESS),
+                    downloads::Followed::Imported | downloads::Followed::Downloaded => {
+                        return Ok(ExitCode::SUCCESS);
+                    }
                     downloads::Followed::Failed {
                         retry_run_id: Some(run_id),
                     } => {

@@ -13,8 +13,10 @@ use super::tracker::TrackerOptions;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     pub reason: String,
-    /// The release is at fault (dead, refused, not this album): skip it for
-    /// this album from now on. A user's removal or our own trouble is not.
+    /// The release is at fault (dead, refused, not this album, removed from
+    /// the client by the user): skip it for this album from now on. Our own
+    /// trouble (the client's disk, files missing, an interrupted import) is
+    /// not.
     pub blocklist: bool,
 }
 
@@ -38,8 +40,10 @@ impl Failure {
 }
 
 /// Ends a download FAILED and does what the options say. The FAILED state
-/// is stored before the retry starts, so the new run's history has the
-/// blocklisted release.
+/// is stored before the retry starts (the new run's history must have the
+/// blocklisted release), with `retry_pending` set; the retry and the FAILED
+/// event follow in [`finish`], which start-up runs again for a download a
+/// crash left pending.
 pub async fn fail(
     w: &Workflows,
     options: &TrackerOptions,
@@ -63,49 +67,74 @@ pub async fn fail(
             }
         }
     }
+    let streak = failures_in_a_row(w, &download).await?;
+    download.retry_pending = false;
+    if !options.retry_failed {
+        message.push_str("; not retried (retry_failed = false)");
+    } else if streak > options.max_retries {
+        message.push_str(&format!(
+            "; {streak} failed downloads of this album in a row: not retrying \
+             (ask for it again to try once more)"
+        ));
+    } else {
+        message.push_str(&format!(
+            "; retrying (attempt {streak} of {})",
+            options.max_retries
+        ));
+        download.retry_pending = true;
+    }
     download.state = DownloadState::Failed;
     download.blocklisted = failure.blocklist;
-    download.message = message.clone();
-    w.downloads.save(&mut download, false).await?;
-
-    if options.retry_failed {
-        let streak = failures_in_a_row(w, &download).await?;
-        if streak > options.max_retries {
-            message.push_str(&format!(
-                "; {streak} failed downloads of this album in a row: not retrying \
-                 (ask for it again to try once more)"
-            ));
-        } else {
-            match retry(w, &download).await {
-                Ok(run_id) => {
-                    download.retry_run_id = Some(run_id);
-                    message.push_str(&format!(
-                        "; retrying (attempt {streak} of {}): run {run_id}",
-                        options.max_retries
-                    ));
-                }
-                Err(e) => message.push_str(&format!("; could not retry: {e}")),
-            }
-        }
-    } else {
-        message.push_str("; not retried (retry_failed = false)");
-    }
     download.message = message;
+    w.downloads.save(&mut download, false).await?;
+    finish(w, download).await
+}
+
+/// Starts the retry run when one is pending and writes the FAILED event
+/// (naming the run).
+pub async fn finish(
+    w: &Workflows,
+    mut download: DownloadRecord,
+) -> Result<DownloadRecord, StoreError> {
+    if download.retry_pending {
+        match retry(w, &download).await {
+            Ok(run_id) => {
+                download.retry_run_id = Some(run_id);
+                download.message.push_str(&format!(": run {run_id}"));
+            }
+            Err(e) => download
+                .message
+                .push_str(&format!("; could not retry: {e}")),
+        }
+        download.retry_pending = false;
+    }
     tracing::warn!(download = %download.id, album = %download.album_id, "download failed: {}", download.message);
     w.downloads.save(&mut download, true).await?;
     Ok(download)
 }
 
-/// Failed downloads of the album, newest first, up to the first that did
-/// not fail (this one included).
+/// Finishes the failures a crash interrupted between their FAILED row and
+/// their retry (called once at start-up).
+pub async fn finish_interrupted(w: &Workflows) -> Result<usize, StoreError> {
+    let pending = w.store.downloads_pending_retry().await?;
+    let count = pending.len();
+    for download in pending {
+        finish(w, download).await?;
+    }
+    Ok(count)
+}
+
+/// This download and the album's failed downloads before it, up to the
+/// first that did not fail.
 async fn failures_in_a_row(w: &Workflows, download: &DownloadRecord) -> Result<u32, StoreError> {
     let all = w.store.album_downloads(&download.album_id).await?;
-    let streak = all
+    let before = all
         .iter()
         .rev()
+        .filter(|d| d.id != download.id)
         .take_while(|d| d.state == DownloadState::Failed)
         .count();
-    Ok(u32::try_from(streak).unwrap_or(u32::MAX))
+    Ok(u32::try_from(before + 1).unwrap_or(u32::MAX))
 }
 
 /// A new run of the album at the same quality; joins one already going.

@@ -57,12 +57,14 @@ impl DownloadLog {
 
     /// Writes `download` as it is now (its `updated_at` set here); with
     /// `event`, also its event, published after the commit.
+    /// [`StoreError::StaleDownload`] when someone wrote it since it was read.
     pub async fn save(&self, download: &mut DownloadRecord, event: bool) -> Result<(), StoreError> {
         download.updated_at = chrono::Utc::now();
         let _write = self.write.lock().await;
         if let Some(stored) = self.store.save_download(download, event).await? {
             let _ = self.bus.send(Arc::new(stored));
         }
+        download.version += 1;
         Ok(())
     }
 

@@ -4,12 +4,12 @@
 //! what changed. A completed download is imported; a dead, broken or
 //! removed one fails (see [`super::failure`]).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -73,7 +73,19 @@ pub struct Tracker {
     options: Arc<TrackerOptions>,
     /// Downloads with an import in progress (not looked at meanwhile).
     importing: Arc<Mutex<HashSet<Uuid>>>,
+    /// Since when the tracker has been watching without a break (its start,
+    /// or the last poll the client did not answer): time nobody watched
+    /// never counts against `stalled_timeout`.
+    watching_since: Arc<Mutex<DateTime<Utc>>>,
+    /// Imports that failed for our own reasons (disk full, library not
+    /// mounted) wait before the next attempt: (when, how long it waited).
+    backoff: Arc<Mutex<HashMap<Uuid, (Instant, Duration)>>>,
 }
+
+/// The first wait after an import failed for our own reasons; doubled each
+/// time up to [`IMPORT_BACKOFF_MAX`].
+const IMPORT_BACKOFF: Duration = Duration::from_secs(30);
+const IMPORT_BACKOFF_MAX: Duration = Duration::from_secs(3600);
 
 impl Tracker {
     pub fn new(w: Workflows, options: TrackerOptions) -> Self {
@@ -81,6 +93,8 @@ impl Tracker {
             w,
             options: Arc::new(options),
             importing: Arc::default(),
+            watching_since: Arc::new(Mutex::new(Utc::now())),
+            backoff: Arc::default(),
         }
     }
 
@@ -113,19 +127,28 @@ impl Tracker {
         if active.is_empty() {
             return Ok(report);
         }
-        let torrents = self
-            .w
-            .providers
-            .torrent_client
-            .poll()
-            .await
-            .map_err(|e| TrackerError::Client(e.to_string()))?;
+        let torrents = match self.w.providers.torrent_client.poll().await {
+            Ok(torrents) => torrents,
+            Err(e) => {
+                // Nobody watched meanwhile: the stall clock restarts.
+                if let Ok(mut since) = self.watching_since.lock() {
+                    *since = Utc::now();
+                }
+                return Err(TrackerError::Client(e.to_string()));
+            }
+        };
         for download in active {
             if self.is_importing(download.id) {
                 continue;
             }
             let torrent = torrents.get(&download.info_hash.to_ascii_lowercase());
-            self.follow(download, torrent, &mut report).await?;
+            match self.follow(download, torrent, &mut report).await {
+                // An import finished meanwhile: its state wins.
+                Err(TrackerError::Store(StoreError::StaleDownload(id))) => {
+                    tracing::debug!(download = %id, "changed meanwhile; next poll");
+                }
+                other => other?,
+            }
         }
         Ok(report)
     }
@@ -170,22 +193,32 @@ impl Tracker {
             changed = true;
         }
         let (state, message) = match t.state {
+            // Mostly the client's own disk (full, permissions): not the
+            // release's fault, so not blocklisted.
             ClientState::Error => {
                 let reason = format!(
                     "{client} reports an error for this torrent ({})",
                     t.raw_state
                 );
-                return self.failed(d, Failure::release(reason), report).await;
+                return self.failed(d, Failure::ours(reason), report).await;
             }
             ClientState::MissingFiles => {
                 let reason = format!("{client} reports the files missing");
                 return self.failed(d, Failure::ours(reason), report).await;
             }
+            // Moving its files (e.g. out of an incomplete-downloads folder):
+            // complete or not, nothing may be read until it is done.
+            ClientState::Moving => (
+                if keep_done(d.state) {
+                    d.state
+                } else {
+                    DownloadState::Queued
+                },
+                format!("{client} is moving its files"),
+            ),
             _ if t.is_complete() => (DownloadState::Completed, d.message.clone()),
             ClientState::Paused => (DownloadState::Queued, format!("paused in {client}")),
-            ClientState::Queued | ClientState::Moving => {
-                (DownloadState::Queued, format!("queued in {client}"))
-            }
+            ClientState::Queued => (DownloadState::Queued, format!("queued in {client}")),
             ClientState::FetchingMetadata => (
                 DownloadState::Stalled,
                 "fetching the magnet's metadata".to_owned(),
@@ -205,8 +238,9 @@ impl Tracker {
             d.progressed_at = Some(now);
             changed = true;
         }
-        if state != DownloadState::Completed && !waiting {
-            let since = d.progressed_at.unwrap_or(d.created_at);
+        if state != DownloadState::Completed && !waiting && !keep_done(d.state) {
+            let watching = self.watching_since.lock().map(|s| *s).unwrap_or(now);
+            let since = d.progressed_at.unwrap_or(d.created_at).max(watching);
             let idle = (now - since).to_std().unwrap_or_default();
             if idle >= self.options.stalled_timeout {
                 let why = if t.has_metadata {
@@ -223,8 +257,7 @@ impl Tracker {
             }
         }
         // COMPLETED waiting for its import is not moved back by the client.
-        let keep = matches!(d.state, DownloadState::Completed | DownloadState::Importing);
-        if !keep && (state != d.state || message != d.message) {
+        if !keep_done(d.state) && (state != d.state || message != d.message) {
             d.state = state;
             d.message = message;
             changed = true;
@@ -234,7 +267,7 @@ impl Tracker {
             self.w.downloads.save(&mut d, notable).await?;
             report.written += 1;
         }
-        if matches!(d.state, DownloadState::Completed | DownloadState::Importing) {
+        if keep_done(d.state) && t.state != ClientState::Moving {
             self.complete(d, t.save_path.clone(), report).await?;
         }
         Ok(())
@@ -248,8 +281,14 @@ impl Tracker {
         report: &mut PollReport,
     ) -> Result<(), TrackerError> {
         match d.state {
-            // Moved away by a `move` import in progress: the import decides.
-            DownloadState::Importing => Ok(()),
+            // Not importing now (this poll skips live imports): an import
+            // interrupted after a `move` import let go of the torrent. If
+            // its album folder was placed, the retry run finds it owned.
+            DownloadState::Importing => {
+                let reason =
+                    format!("the import was interrupted and the torrent is no longer in {client}");
+                self.failed(d, Failure::ours(reason), report).await
+            }
             DownloadState::Completed if self.w.library.is_none() => Ok(()),
             DownloadState::Completed => {
                 let reason = format!("removed from {client} before it could be imported");
@@ -291,6 +330,9 @@ impl Tracker {
             }
             return Ok(());
         };
+        if self.backing_off(d.id) {
+            return Ok(());
+        }
         let local = map_path(&remote_save_path, &self.options.path_mappings);
         let files = match self.w.providers.torrent_client.files(&d.info_hash).await {
             Ok(files) => files,
@@ -322,9 +364,14 @@ impl Tracker {
         let span = tracing::info_span!("import", download = %d.id, album = %d.album_id);
         crate::tasks::spawn("import", span, async move {
             let id = d.id;
-            let result = tracker
+            let result = match tracker
                 .import(d, files, local, library.root().to_path_buf())
-                .await;
+                .await
+            {
+                // Written by someone else meanwhile: theirs stands.
+                Err(TrackerError::Store(StoreError::StaleDownload(_))) => Ok(()),
+                other => other,
+            };
             if let Ok(mut set) = tracker.importing.lock() {
                 set.remove(&id);
             }
@@ -346,6 +393,12 @@ impl Tracker {
         root: PathBuf,
     ) -> Result<(), TrackerError> {
         let client = &self.w.providers.torrent_client;
+        // The poll that started this import may have read the download
+        // before an earlier import of it ended: the row decides.
+        match self.w.store.download(d.id).await? {
+            Some(fresh) if keep_done(fresh.state) => d = fresh,
+            _ => return Ok(()),
+        }
         // The stored copy (written by the run), else the metadata provider;
         // if neither answers, the import waits for the next poll.
         let album = match self.w.store.album(&d.album_id).await? {
@@ -400,6 +453,13 @@ impl Tracker {
         })
         .await
         .unwrap_or_else(|e| Err(ImportError::Io(format!("the import task failed: {e}"))));
+        if !matches!(
+            outcome,
+            Err(ImportError::NotVisible(_) | ImportError::Io(_))
+        ) && let Ok(mut backoff) = self.backoff.lock()
+        {
+            backoff.remove(&d.id);
+        }
         match outcome {
             Ok(imported) => {
                 d.state = DownloadState::Imported;
@@ -419,18 +479,52 @@ impl Tracker {
                 fail(&self.w, &self.options, d, Failure::release(reason)).await?;
             }
             Err(ImportError::NotVisible(message)) => {
+                let wait = self.back_off(d.id);
                 d.state = DownloadState::Completed;
-                d.message = message;
+                d.message = format!("{message} (trying again in {} s)", wait.as_secs());
                 self.w.downloads.save(&mut d, true).await?;
             }
             Err(ImportError::Io(message)) => {
+                let wait = self.back_off(d.id);
                 d.state = DownloadState::Completed;
-                d.message = format!("import failed, trying again at the next poll: {message}");
+                d.message = format!(
+                    "import failed, trying again in {} s: {message}",
+                    wait.as_secs()
+                );
                 self.w.downloads.save(&mut d, true).await?;
             }
         }
         Ok(())
     }
+}
+
+impl Tracker {
+    /// Whether an import of `id` waits after failing for our own reasons.
+    fn backing_off(&self, id: Uuid) -> bool {
+        self.backoff
+            .lock()
+            .is_ok_and(|b| b.get(&id).is_some_and(|(at, _)| Instant::now() < *at))
+    }
+
+    /// Schedules the next attempt of `id` (30 s, doubling to 1 h); returns
+    /// the wait.
+    fn back_off(&self, id: Uuid) -> Duration {
+        let Ok(mut backoff) = self.backoff.lock() else {
+            return IMPORT_BACKOFF;
+        };
+        let wait = backoff
+            .get(&id)
+            .map(|(_, last)| (*last * 2).min(IMPORT_BACKOFF_MAX))
+            .unwrap_or(IMPORT_BACKOFF);
+        backoff.insert(id, (Instant::now() + wait, wait));
+        wait
+    }
+}
+
+/// COMPLETED or IMPORTING: done in the client, the client's state no longer
+/// moves it (only the import does).
+fn keep_done(state: DownloadState) -> bool {
+    matches!(state, DownloadState::Completed | DownloadState::Importing)
 }
 
 /// Whether the torrent's save path is a folder here holding its first

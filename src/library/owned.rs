@@ -123,6 +123,15 @@ async fn in_library(
         .await?;
     let mut present: Vec<IndexedFile> = Vec::with_capacity(files.len());
     let mut gone: Vec<String> = Vec::new();
+    // Same artist and title but tagged as another release group (Weezer's
+    // "Weezer" albums): not this album.
+    let files = files.into_iter().filter(|f| {
+        f.facts
+            .tags
+            .release_group_id
+            .as_deref()
+            .is_none_or(|id| id == album.id.as_str())
+    });
     for file in files {
         match tokio::fs::symlink_metadata(root.join(&file.path)).await {
             Ok(meta) if meta.is_file() => present.push(file),
@@ -145,6 +154,11 @@ async fn in_library(
             .push(file);
     }
     for (folder, files) in by_folder {
+        // A stray track is not the album: at least as many files as tracks
+        // (bonus tracks allowed).
+        if files.len() < album.tracks.len() {
+            continue;
+        }
         let Some(guess) = guess_from_files(files.iter().map(|f| &f.facts)) else {
             continue;
         };

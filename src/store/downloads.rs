@@ -70,6 +70,14 @@ pub struct DownloadRecord {
     /// next runs skip it.
     #[serde(default)]
     pub blocklisted: bool,
+    /// Failed, with its retry run still to start (finished at start-up
+    /// after a crash).
+    #[serde(default)]
+    pub retry_pending: bool,
+    /// Bumped by every write; a write with an older version is refused
+    /// ([`StoreError::StaleDownload`]).
+    #[serde(default)]
+    pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -123,7 +131,8 @@ pub trait DownloadStore: Send + Sync + 'static {
 
     /// Writes the download's changeable columns as they are in `download`
     /// and, with `event`, appends its event (snapshot after the change) in
-    /// the same transaction.
+    /// the same transaction. The row must still be at `download.version`
+    /// ([`StoreError::StaleDownload`] otherwise); it is then at version + 1.
     async fn save_download(
         &self,
         download: &DownloadRecord,
@@ -136,6 +145,9 @@ pub trait DownloadStore: Send + Sync + 'static {
 
     /// Downloads the tracker follows: in the client, not yet terminal.
     async fn active_downloads(&self) -> Result<Vec<DownloadRecord>, StoreError>;
+
+    /// Failed downloads whose retry run was not started (a crash between).
+    async fn downloads_pending_retry(&self) -> Result<Vec<DownloadRecord>, StoreError>;
 
     /// Every download of an album, any quality and state, oldest first.
     async fn album_downloads(&self, album_id: &AlbumId) -> Result<Vec<DownloadRecord>, StoreError>;

@@ -50,6 +50,10 @@ pub enum StoreError {
     /// Another unfinished run holds this album and quality.
     #[error("a run of {0} is already in progress")]
     AlreadyRunning(WorkflowKey),
+    /// The download changed since it was read (another writer got there
+    /// first): read it again.
+    #[error("download {0} changed since it was read")]
+    StaleDownload(uuid::Uuid),
     #[error("unsupported database URL {0:?}: use postgres://… or sqlite:…")]
     UnsupportedUrl(String),
 }

@@ -143,6 +143,8 @@ pub(super) struct DownloadRow {
     library_path: Option<String>,
     retry_run_id: Option<Uuid>,
     blocklisted: bool,
+    retry_pending: bool,
+    version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -170,6 +172,8 @@ impl TryFrom<DownloadRow> for DownloadRecord {
             library_path: r.library_path,
             retry_run_id: r.retry_run_id.map(RunId),
             blocklisted: r.blocklisted,
+            retry_pending: r.retry_pending,
+            version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })

@@ -8,7 +8,7 @@ macro_rules! download_select {
         "SELECT d.id, d.album_id, d.quality, d.run_id, d.info_hash, t.magnet_uri, t.title, \
          t.indexer, t.quality AS release_quality, d.client, d.status, d.message, d.progress, \
          d.size_bytes, d.downloaded_bytes, d.progressed_at, d.library_path, d.retry_run_id, \
-         d.blocklisted, d.created_at, d.updated_at \
+         d.blocklisted, d.retry_pending, d.version, d.created_at, d.updated_at \
          FROM downloads d JOIN torrents t ON t.info_hash = d.info_hash "
     };
 }
@@ -116,11 +116,12 @@ macro_rules! impl_sql_downloads {
                 event: bool,
             ) -> Result<Option<$crate::store::DownloadEvent>, $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
-                sqlx::query(
+                let updated = sqlx::query(
                     "UPDATE downloads SET status = $2, message = $3, progress = $4, \
                      size_bytes = $5, downloaded_bytes = $6, progressed_at = $7, \
-                     library_path = $8, retry_run_id = $9, blocklisted = $10, updated_at = $11 \
-                     WHERE id = $1",
+                     library_path = $8, retry_run_id = $9, blocklisted = $10, updated_at = $11, \
+                     retry_pending = $12, version = version + 1 \
+                     WHERE id = $1 AND version = $13",
                 )
                 .bind(d.id)
                 .bind(d.state.as_str())
@@ -133,10 +134,17 @@ macro_rules! impl_sql_downloads {
                 .bind(d.retry_run_id.map(|r| r.0))
                 .bind(d.blocklisted)
                 .bind(d.updated_at)
+                .bind(d.retry_pending)
+                .bind(d.version)
                 .execute(&mut *tx)
                 .await?;
+                if updated.rows_affected() == 0 {
+                    return Err($crate::store::StoreError::StaleDownload(d.id));
+                }
+                let mut saved = d.clone();
+                saved.version += 1;
                 let stored = if event {
-                    Some(Self::insert_download_event(&mut tx, d).await?)
+                    Some(Self::insert_download_event(&mut tx, &saved).await?)
                 } else {
                     None
                 };
@@ -161,7 +169,20 @@ macro_rules! impl_sql_downloads {
             ) -> Result<Vec<$crate::store::DownloadRecord>, $crate::store::StoreError> {
                 let rows: Vec<$crate::store::rows::DownloadRow> = sqlx::query_as(concat!(
                     $crate::store::sql_downloads::download_select!(),
-                    "WHERE d.status NOT IN ('pending', 'imported', 'failed') ORDER BY d.id"
+                    "WHERE d.status IN ('queued', 'downloading', 'stalled', 'completed', \
+                     'importing') ORDER BY d.id"
+                ))
+                .fetch_all(&self.pool)
+                .await?;
+                $crate::store::rows::convert(rows)
+            }
+
+            async fn downloads_pending_retry(
+                &self,
+            ) -> Result<Vec<$crate::store::DownloadRecord>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::rows::DownloadRow> = sqlx::query_as(concat!(
+                    $crate::store::sql_downloads::download_select!(),
+                    "WHERE d.status = 'failed' AND d.retry_pending ORDER BY d.id"
                 ))
                 .fetch_all(&self.pool)
                 .await?;

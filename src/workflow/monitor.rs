@@ -217,24 +217,22 @@ fn finish(w: &Workflows, entry: &WorkflowEntry) {
     entry.mark_finished();
 }
 
-/// What this album went through before: torrents already grabbed (not to
-/// grab twice) and those whose download failed for a reason that speaks
-/// against the release (blocklisted).
+/// What this album went through before: torrents on their way (not to grab
+/// twice) and those whose download failed for a reason that speaks against
+/// the release (blocklisted). An imported release is not "grabbed": if its
+/// folder was deleted, the album may be fetched again, the same release
+/// included.
 fn history(downloads: &[DownloadRecord]) -> History {
     let mut history = History::default();
     for download in downloads {
-        match download.state {
-            DownloadState::Failed if download.blocklisted => {
-                history.blocklist.block_info_hash(&download.info_hash);
-                // Feeds without hashes are matched by title on the indexer.
-                history
-                    .blocklist
-                    .block_title(&download.indexer, &download.title);
-            }
-            DownloadState::Failed => {}
-            _ => {
-                history.grabbed.insert(download.info_hash.clone());
-            }
+        if download.blocklisted {
+            history.blocklist.block_info_hash(&download.info_hash);
+            // Feeds without hashes are matched by title on the indexer.
+            history
+                .blocklist
+                .block_title(&download.indexer, &download.title);
+        } else if download.state.is_in_flight() {
+            history.grabbed.insert(download.info_hash.clone());
         }
     }
     history

@@ -347,8 +347,14 @@ async fn downloads_live_their_states_with_events(backend: Backend) {
     let event = store.save_download(&d, true).await.unwrap().unwrap();
     assert!(event.seq > created.seq, "one growing sequence");
     assert_eq!(event.download.state, DownloadState::Downloading);
+    assert_eq!(event.download.version, d.version + 1);
+    // A write from what was read before that one is refused: stale.
+    let stale = store.save_download(&d, false).await.unwrap_err();
+    assert!(matches!(stale, StoreError::StaleDownload(s) if s == id), "{stale}");
+    d.version += 1;
     d.progress = 0.3;
     assert!(store.save_download(&d, false).await.unwrap().is_none());
+    d.version += 1;
     let loaded = store.download(id).await.unwrap().unwrap();
     assert_eq!(
         (loaded.progress, loaded.size_bytes, loaded.downloaded_bytes),
