@@ -417,6 +417,97 @@ async fn owned_is_what_the_library_holds(backend: Backend) {
     app.stop().await;
 }
 
+async fn only_the_whole_album_under_its_own_id_is_owned_and_a_deleted_one_comes_back(
+    backend: Backend,
+) {
+    let work = tempfile::tempdir().unwrap();
+    let library = work.path().join("library");
+    // Same artist and title, but tagged as another release group; and one
+    // stray track of the album elsewhere: neither is the album.
+    let other = "0f0f0f0f-0000-4000-8000-000000000000";
+    tagged_flac_tracks(
+        &library.join("Artist/Album (1999)"),
+        3,
+        1,
+        "Track",
+        &[format!("MUSICBRAINZ_RELEASEGROUPID={other}").as_str()],
+    );
+    tagged_flac_tracks(&library.join("Artist/Singles"), 1, 1, "Track", &[]);
+    let downloads = work.path().join("downloads");
+    tagged_flac_tracks(&downloads.join("good"), 3, 1, "Track", &[]);
+    let client = FileClient {
+        served: HashMap::from([(
+            HASH_GOOD.to_owned(),
+            Served {
+                save_path: downloads.clone(),
+                files: listed(&downloads, "good"),
+            },
+        )]),
+        ..Default::default()
+    };
+    let (app, fake, _client) = app_with(
+        backend,
+        vec![musicagg::indexer::Release {
+            size_bytes: Some(60_000_000),
+            ..release("Artist - Album (2020) [FLAC]", 10, HASH_GOOD)
+        }],
+        client,
+        &library,
+        |_| {},
+    )
+    .await;
+    let first = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
+    assert_eq!(
+        first.result().status(),
+        pb::WorkflowStatus::Complete,
+        "{}",
+        first.result().message
+    );
+    assert_eq!(fake.searches.load(Ordering::SeqCst), 1);
+    let imported = downloads_until(&app, "imported", |d| {
+        d.first()
+            .is_some_and(|d| d.state == DownloadState::Imported)
+    })
+    .await;
+    let folder = PathBuf::from(imported[0].library_path.clone().unwrap());
+    assert_eq!(folder, library.join("Artist/Album (2020)"));
+    let owned = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
+    assert_eq!(owned.result().status(), pb::WorkflowStatus::AlreadyOwned);
+
+    // Deleted: wanted again, and the same release may be fetched again.
+    std::fs::remove_dir_all(&folder).unwrap();
+    let again = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
+    assert_eq!(
+        again.result().status(),
+        pb::WorkflowStatus::Complete,
+        "{}",
+        again.result().message
+    );
+    assert_eq!(
+        again.result().selected_release.as_ref().unwrap().info_hash,
+        HASH_GOOD
+    );
+    let twice = downloads_until(&app, "imported again", |d| {
+        d.len() == 2 && d[1].state == DownloadState::Imported
+    })
+    .await;
+    assert_eq!(twice[1].library_path, imported[0].library_path);
+    assert!(folder.join("01 - Track 1.flac").is_file());
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_whole_album_under_its_own_id_is_owned_and_a_deleted_one_comes_back_on_postgres() {
+    only_the_whole_album_under_its_own_id_is_owned_and_a_deleted_one_comes_back(Backend::Postgres)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_whole_album_under_its_own_id_is_owned_and_a_deleted_one_comes_back_on_sqlite() {
+    only_the_whole_album_under_its_own_id_is_owned_and_a_deleted_one_comes_back(Backend::Sqlite)
+        .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn releases_that_are_not_what_they_say_are_refused_and_retried_on_postgres() {
     releases_that_are_not_what_they_say_are_refused_and_retried(Backend::Postgres).await;
