@@ -461,6 +461,33 @@ impl Config {
                 "musicbrainz.requests_per_second must be greater than 0".into(),
             ));
         }
+        if self.downloads.poll_interval.0 == 0 {
+            return Err(ConfigError::Invalid(
+                "downloads.poll_interval must be at least 1 second".into(),
+            ));
+        }
+        if self.downloads.stalled_timeout.0 == 0 {
+            return Err(ConfigError::Invalid(
+                "downloads.stalled_timeout must be at least 1 second (0 would fail every \
+                 download at its first look)"
+                    .into(),
+            ));
+        }
+        for mapping in &self.downloads.path_mappings {
+            if mapping.remote.trim().is_empty() || mapping.local.as_os_str().is_empty() {
+                return Err(ConfigError::Invalid(
+                    "downloads.path_mappings: remote and local must both be set".into(),
+                ));
+            }
+        }
+        if let Some(library) = &self.library.path
+            && library.is_relative()
+        {
+            return Err(ConfigError::Invalid(format!(
+                "library.path {:?} must be an absolute path",
+                library.display().to_string()
+            )));
+        }
         Ok(())
     }
 
@@ -580,6 +607,46 @@ mod tests {
 
             let err = Config::load(Some(Path::new("missing.toml"))).unwrap_err();
             assert!(matches!(err, ConfigError::MissingFile(_)), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn library_and_downloads_sections() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "full.toml",
+                "[library]\npath = \"/srv/music\"\nimport_mode = \"copy\"\n\n\
+                 [downloads]\npoll_interval = 5\nstalled_timeout = \"30m\"\n\
+                 remove_failed = false\nretry_failed = true\nmax_retries = 2\n\n\
+                 [[downloads.path_mappings]]\nremote = \"/downloads\"\nlocal = \"/mnt/dl\"\n",
+            )?;
+            let config = Config::load(Some(Path::new("full.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(config.library.path, Some(PathBuf::from("/srv/music")));
+            assert_eq!(config.library.import_mode, ImportMode::Copy);
+            assert_eq!(config.downloads.stalled_timeout, Seconds(1800));
+            assert!(!config.downloads.remove_failed);
+            assert_eq!(config.downloads.max_retries, 2);
+            assert_eq!(config.downloads.path_mappings[0].remote, "/downloads");
+            // Defaults: hardlink, 5 s, 30 min, remove, retry, 3.
+            jail.create_file("none.toml", "")?;
+            let config = Config::load(Some(Path::new("none.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(config.library.import_mode, ImportMode::Hardlink);
+            assert_eq!(config.downloads.poll_interval, Seconds(5));
+            assert_eq!(config.downloads.stalled_timeout, Seconds(1800));
+            assert!(config.downloads.remove_failed && config.downloads.retry_failed);
+            assert_eq!(config.downloads.max_retries, 3);
+            for (bad, key) in [
+                ("[library]\nimport_mode = \"symlink\"", "import_mode"),
+                ("[downloads]\nstalled_timeout = 0", "stalled_timeout"),
+                ("[downloads]\npoll_interval = 0", "poll_interval"),
+                ("[library]\npath = \"music\"", "library.path"),
+                ("[downloads]\nretry = true", "retry"),
+            ] {
+                jail.create_file("bad.toml", bad)?;
+                let err = Config::load(Some(Path::new("bad.toml"))).unwrap_err();
+                assert!(err.to_string().contains(key), "{bad}: {err}");
+            }
             Ok(())
         });
     }
