@@ -1,4 +1,4 @@
-//! Benchmarks B1–B4 (issue [bench]): every figure beside the limit of the part
+//! Benchmarks B1–B6 (issue [bench]): every figure beside the limit of the part
 //! underneath, measured in the same run. See BENCHMARKS.md for the figures
 //! and what they mean.
 //!
@@ -21,6 +21,13 @@
 //! - B3 memory: a server in a child process (this example, `--child-server`);
 //!   its VmRSS before and after W workflows in flight and S idle streams.
 //! - B4 parsing: `parse_title` over tests/data/release_titles.tsv.
+//! - B5 download tracker (bench/tracker_poll.rs): one `Tracker::poll_once`
+//!   with D downloads in a fake qBittorrent (the real adapter), nothing
+//!   changed and 10 % progressed, beside the floor: one raw SELECT of the
+//!   active downloads plus one GET and parse of the same maindata answer.
+//! - B6 library scan (bench/library_scan.rs): `Library::refresh` of F
+//!   generated tagged files, first and unchanged, beside a bare walk that
+//!   reads every file's tags, and one that only stats them.
 //!
 //! PostgreSQL: `--postgres URL` (default `$MUSICAGG_TEST_DATABASE_URL`, else
 //! postgres://postgres@127.0.0.1:5432/postgres); a database of its own is
@@ -54,6 +61,13 @@ use tokio::sync::{Semaphore, broadcast, oneshot};
 use tokio::task::JoinSet;
 use tonic::transport::{Channel, Endpoint};
 
+// Not examples of their own: cargo only builds examples/*.rs and
+// examples/*/main.rs.
+#[path = "bench/library_scan.rs"]
+mod library_scan;
+#[path = "bench/tracker_poll.rs"]
+mod tracker_poll;
+
 /// gRPC streams per HTTP/2 connection (the server allows 200 at a time).
 const STREAMS_PER_CHANNEL: usize = 100;
 /// Streams being opened at once (each costs the server two queries).
@@ -62,7 +76,7 @@ const OPENING_AT_ONCE: usize = 256;
 const PATIENCE: Duration = Duration::from_secs(180);
 
 #[derive(Parser, Debug)]
-#[command(about = "musicagg benchmarks B1-B4, each beside its limit")]
+#[command(about = "musicagg benchmarks B1-B6, each beside its limit")]
 struct Args {
     /// Smoke-run sizes (CI): well under a minute.
     #[arg(long)]
@@ -92,8 +106,14 @@ struct Args {
     /// B3: workflows in flight (default 2000; quick 100).
     #[arg(long)]
     in_flight: Option<usize>,
-    /// Run only these benchmarks (comma-separated: b1,b2,b3,b4).
-    #[arg(long, value_delimiter = ',', default_value = "b1,b2,b3,b4")]
+    /// B5: downloads the tracker follows (default 1000; quick 200).
+    #[arg(long)]
+    downloads: Option<usize>,
+    /// B6: audio files in the generated library (default 5000; quick 300).
+    #[arg(long)]
+    library_files: Option<usize>,
+    /// Run only these benchmarks (comma-separated: b1,b2,b3,b4,b5,b6).
+    #[arg(long, value_delimiter = ',', default_value = "b1,b2,b3,b4,b5,b6")]
     only: Vec<String>,
     /// Internal (B3): serve on this database with every workflow held at its
     /// first step, commanded over stdin.
@@ -130,6 +150,10 @@ struct Sizes {
     idle_streams: usize,
     in_flight: usize,
     parse_time: Duration,
+    downloads: usize,
+    idle_polls: usize,
+    progress_polls: usize,
+    library_files: usize,
 }
 
 impl Sizes {
@@ -154,6 +178,16 @@ impl Sizes {
             idle_streams: args.idle_streams.unwrap_or(idle_streams),
             in_flight: args.in_flight.unwrap_or(in_flight),
             parse_time,
+            downloads: args
+                .downloads
+                .unwrap_or(if args.quick { 200 } else { 1000 })
+                .max(10),
+            idle_polls: if args.quick { 5 } else { 30 },
+            progress_polls: if args.quick { 3 } else { 20 },
+            library_files: args
+                .library_files
+                .unwrap_or(if args.quick { 300 } else { 5000 })
+                .max(1),
         }
     }
 }
@@ -202,6 +236,27 @@ async fn run_all(
     if wanted("b4") {
         eprintln!("B4 parsing");
         rows.push(b4(sizes)?);
+    }
+    for &backend in backends.iter().filter(|_| wanted("b5")) {
+        eprintln!("B5 download tracker on {}", backend.name());
+        rows.extend(tracker_poll::b5(dbs, backend, sizes).await?);
+    }
+    if wanted("b6") {
+        let started = Instant::now();
+        let library = tokio::task::spawn_blocking({
+            let files = sizes.library_files;
+            move || library_scan::generate(files)
+        })
+        .await??;
+        eprintln!(
+            "B6 library of {} files generated in {:.1} s",
+            sizes.library_files,
+            started.elapsed().as_secs_f64()
+        );
+        for &backend in backends {
+            eprintln!("B6 library scan on {}", backend.name());
+            rows.extend(library_scan::b6(dbs, backend, &library).await?);
+        }
     }
     Ok(rows)
 }
