@@ -350,7 +350,10 @@ async fn downloads_live_their_states_with_events(backend: Backend) {
     assert_eq!(event.download.version, d.version + 1);
     // A write from what was read before that one is refused: stale.
     let stale = store.save_download(&d, false).await.unwrap_err();
-    assert!(matches!(stale, StoreError::StaleDownload(s) if s == id), "{stale}");
+    assert!(
+        matches!(stale, StoreError::StaleDownload(s) if s == id),
+        "{stale}"
+    );
     d.version += 1;
     d.progress = 0.3;
     assert!(store.save_download(&d, false).await.unwrap().is_none());
