@@ -33,4 +33,4 @@ impl PostgresStore {
 
 super::sql::impl_sql_store!(PostgresStore);
 super::sql_downloads::impl_sql_downloads!(PostgresStore, sqlx::Postgres);
-super::sql_library::impl_sql_library!(PostgresStore);
+super::sql_library::impl_sql_library!(PostgresStore, sqlx::Postgres);

@@ -1,7 +1,7 @@
 //! [`LibraryIndex`](super::LibraryIndex) in SQL shared by both databases.
 
 macro_rules! impl_sql_library {
-    ($store:ty) => {
+    ($store:ty, $db:ty) => {
         #[async_trait::async_trait]
         impl $crate::store::LibraryIndex for $store {
             async fn library_known(
@@ -40,34 +40,42 @@ macro_rules! impl_sql_library {
                         .execute(&mut *tx)
                         .await?;
                 }
-                for (file, album_key) in changed {
-                    let facts = serde_json::to_value(&file.facts)
-                        .map_err(|e| $crate::store::StoreError::corrupt("library_files", e))?;
-                    let folder = file
-                        .path
-                        .rsplit_once('/')
-                        .map(|(folder, _)| folder)
-                        .unwrap_or("");
-                    sqlx::query(
+                // Many rows per statement: one round trip per slice, not per
+                // file (8 parameters a row stays far below either limit).
+                for slice in changed.chunks(25) {
+                    let mut rows = Vec::with_capacity(slice.len());
+                    for (file, album_key) in slice {
+                        let facts = serde_json::to_value(&file.facts)
+                            .map_err(|e| $crate::store::StoreError::corrupt("library_files", e))?;
+                        let folder = file
+                            .path
+                            .rsplit_once('/')
+                            .map(|(folder, _)| folder.to_owned())
+                            .unwrap_or_default();
+                        rows.push((file, album_key, folder, facts));
+                    }
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO library_files (path, folder, size_bytes, mtime_ms, \
-                         release_group_id, release_id, album_key, facts) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                         ON CONFLICT (path) DO UPDATE SET folder = excluded.folder, \
+                         release_group_id, release_id, album_key, facts) ",
+                    );
+                    insert.push_values(rows, |mut row, (file, album_key, folder, facts)| {
+                        row.push_bind(file.path.clone())
+                            .push_bind(folder)
+                            .push_bind(i64::try_from(file.size).unwrap_or(i64::MAX))
+                            .push_bind(file.mtime_ms)
+                            .push_bind(file.facts.tags.release_group_id.clone())
+                            .push_bind(file.facts.tags.release_id.clone())
+                            .push_bind(album_key.clone())
+                            .push_bind(sqlx::types::Json(facts));
+                    });
+                    insert.push(
+                        " ON CONFLICT (path) DO UPDATE SET folder = excluded.folder, \
                          size_bytes = excluded.size_bytes, mtime_ms = excluded.mtime_ms, \
                          release_group_id = excluded.release_group_id, \
                          release_id = excluded.release_id, album_key = excluded.album_key, \
                          facts = excluded.facts",
-                    )
-                    .bind(&file.path)
-                    .bind(folder)
-                    .bind(i64::try_from(file.size).unwrap_or(i64::MAX))
-                    .bind(file.mtime_ms)
-                    .bind(file.facts.tags.release_group_id.as_deref())
-                    .bind(file.facts.tags.release_id.as_deref())
-                    .bind(album_key)
-                    .bind(sqlx::types::Json(facts))
-                    .execute(&mut *tx)
-                    .await?;
+                    );
+                    insert.build().execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
                 Ok(())

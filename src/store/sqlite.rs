@@ -40,4 +40,4 @@ impl SqliteStore {
 
 super::sql::impl_sql_store!(SqliteStore);
 super::sql_downloads::impl_sql_downloads!(SqliteStore, sqlx::Sqlite);
-super::sql_library::impl_sql_library!(SqliteStore);
+super::sql_library::impl_sql_library!(SqliteStore, sqlx::Sqlite);
