@@ -222,6 +222,110 @@ async fn a_dead_release_fails_and_the_retry_imports_the_next(backend: Backend) {
     drop(server);
 }
 
+async fn releases_that_are_not_what_they_say_are_refused_with_real_torrents(backend: Backend) {
+    let scene = Scene::start(SceneOptions::default()).await;
+    // Two more releases seeded for real: two tracks of the three, and MP3s
+    // under a FLAC title. Both rank above the right one.
+    const SHORT: &str = "Artist - Album (2020) [FLAC] [CD]";
+    const MP3: &str = "Artist - Album (2020) [FLAC] [WEB]";
+    let short = scene
+        .seed_another(SHORT, |dir| crate::scene::flac_tracks(dir, 2, 3))
+        .await;
+    let mp3 = scene
+        .seed_another(MP3, |dir| crate::scene::mp3_tracks(dir, TRACKS, 3, "Song"))
+        .await;
+    let size = folder_size(&scene.album_dir);
+    let item = |title, seeders, link_path| FeedItem {
+        title,
+        size,
+        seeders,
+        category: 3040,
+        link_path,
+        info_hash: None,
+    };
+    let feed = jackett_feed(
+        &scene.indexer.base(),
+        &[
+            item(SHORT, 900, "/dl/short/"),
+            item(MP3, 90, "/dl/mp3/"),
+            item(ALBUM_NAME, 9, "/dl/right/"),
+        ],
+    );
+    scene.indexer.on("search", xml(200, feed)).await;
+    scene
+        .indexer
+        .download_of("short", &scene.magnet(&short))
+        .await;
+    scene.indexer.download_of("mp3", &scene.magnet(&mp3)).await;
+    scene
+        .indexer
+        .download_of("right", &scene.magnet(&scene.hash))
+        .await;
+
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let server = serve(&scene, &db, "").await;
+    let (ok, output) = monitor_follow(&scene, &server).await;
+    assert!(
+        ok,
+        "monitor --follow: {output}\nserve log: {}",
+        serve_log(&scene)
+    );
+    let downloads = store.album_downloads(&album()).await.unwrap();
+    assert_eq!(
+        downloads
+            .iter()
+            .map(|d| (d.info_hash.as_str(), d.state))
+            .collect::<Vec<_>>(),
+        [
+            (short.as_str(), DownloadState::Failed),
+            (mp3.as_str(), DownloadState::Failed),
+            (scene.hash.as_str(), DownloadState::Imported)
+        ],
+        "{downloads:#?}"
+    );
+    assert!(
+        downloads[0]
+            .message
+            .contains("2 audio files for an album of 3 tracks"),
+        "{}",
+        downloads[0].message
+    );
+    assert!(
+        downloads[1].message.contains("MP3"),
+        "{}",
+        downloads[1].message
+    );
+    for refused in &downloads[..2] {
+        assert!(
+            refused.blocklisted && refused.retry_run_id.is_some(),
+            "{refused:#?}"
+        );
+        assert!(
+            refused.message.starts_with("import refused: "),
+            "{}",
+            refused.message
+        );
+    }
+    // Removed from the client with their data; only the right album in the
+    // library.
+    let client = scene.leecher.client();
+    assert!(client.torrents(&[&short, &mp3]).await.unwrap().is_empty());
+    assert!(!scene.leecher_files.join(SHORT).exists());
+    assert!(!scene.leecher_files.join(MP3).exists());
+    let mut placed: Vec<String> = std::fs::read_dir(scene.library.join("Artist/Album (2020)"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    placed.sort();
+    assert_eq!(
+        placed,
+        ["01 - Song 1.flac", "02 - Song 2.flac", "03 - Song 3.flac"]
+    );
+    assert_eq!(std::fs::read_dir(&scene.library).unwrap().count(), 1);
+    drop(server);
+}
+
 async fn a_client_folder_seen_under_another_name_imports_through_a_mapping(backend: Backend) {
     let scene = Scene::start(SceneOptions {
         client_view: true,
@@ -510,6 +614,16 @@ async fn a_dead_release_fails_and_the_retry_imports_the_next_on_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_release_fails_and_the_retry_imports_the_next_on_sqlite() {
     a_dead_release_fails_and_the_retry_imports_the_next(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn releases_that_are_not_what_they_say_are_refused_with_real_torrents_on_postgres() {
+    releases_that_are_not_what_they_say_are_refused_with_real_torrents(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn releases_that_are_not_what_they_say_are_refused_with_real_torrents_on_sqlite() {
+    releases_that_are_not_what_they_say_are_refused_with_real_torrents(Backend::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

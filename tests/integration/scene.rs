@@ -264,6 +264,17 @@ impl Scene {
         }
     }
 
+    /// Another release of the album, seeded too: `fill` writes its files
+    /// into the folder `name`. Returns its info hash.
+    pub async fn seed_another(&self, name: &str, fill: impl FnOnce(&Path)) -> String {
+        let source = self.album_dir.parent().unwrap().to_path_buf();
+        fill(&source.join(name));
+        let torrent = make_torrent(&source, name, &self.tracker);
+        let hash = musicagg::magnet::parse_torrent(&torrent).unwrap().info_hash;
+        seed(&self._seeder, &source, torrent, &hash).await;
+        hash
+    }
+
     /// A magnet of `hash` announcing to the scene's tracker.
     pub fn magnet(&self, hash: &str) -> String {
         format!(
@@ -287,6 +298,41 @@ impl Scene {
             self.leecher.url,
             self.library.display(),
         )
+    }
+}
+
+/// Adds a torrent of files already in `source` to the seeder and waits until
+/// it has checked them (it seeds from then on).
+async fn seed(seeder: &Qbt, source: &Path, torrent: Vec<u8>, hash: &str) {
+    let seeder_client = Qbittorrent::new(&musicagg::config::QbittorrentConfig {
+        save_path: Some(source.display().to_string()),
+        ..seeder.config(PASSWORD)
+    })
+    .unwrap();
+    let seeded = musicagg::magnet::ResolvedTorrent {
+        info_hash: hash.to_owned(),
+        torrent_file: Some(torrent),
+        ..Default::default()
+    };
+    seeder_client
+        .add(AddRequest {
+            torrent: &seeded,
+            run_id: RunId::new(),
+            name: hash,
+        })
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let state = seeder_client.torrents(&[hash]).await.unwrap();
+        if state.first().is_some_and(|t| t.progress >= 1.0) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the seeder never checked {hash}: {state:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
