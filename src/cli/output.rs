@@ -304,7 +304,11 @@ pub(super) async fn album(
         );
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{} - {} ({})", a.artist, a.title, a.first_release_date);
+    if a.first_release_date.is_empty() {
+        println!("{} - {}", a.artist, a.title);
+    } else {
+        println!("{} - {} ({})", a.artist, a.title, a.first_release_date);
+    }
     let mut types = vec![a.primary_type.clone()];
     types.extend(a.secondary_types.iter().cloned());
     println!("{}  ·  {}", a.id, types.join(" + "));

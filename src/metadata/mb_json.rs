@@ -87,10 +87,11 @@ pub(super) struct ReleaseJson {
 
 impl ReleaseJson {
     /// Audio tracks over all media (`track-count` excludes pregap and data
-    /// tracks, as we do).
+    /// tracks, as we do; video media are not the album's audio).
     fn track_count(&self) -> u32 {
         self.media
             .iter()
+            .filter(|m| !m.is_video())
             .map(|m| {
                 m.track_count
                     .or_else(|| m.tracks.as_ref().map(|t| t.len() as u32))
@@ -104,12 +105,41 @@ impl ReleaseJson {
 pub(super) struct MediumJson {
     #[serde(default)]
     pub position: Option<u32>,
+    /// "CD", "Digital Media", "DVD-Video", "Blu-ray", …; absent or null
+    /// when unknown.
+    #[serde(default)]
+    pub format: Option<String>,
     #[serde(rename = "track-count", default)]
     pub track_count: Option<u32>,
     /// Absent for media with no tracks; pregap and data tracks live in
     /// other keys and are ignored.
     #[serde(default)]
     pub tracks: Option<Vec<TrackJson>>,
+}
+
+impl MediumJson {
+    /// A disc of video (a concert film, a music-video DVD beside the CD):
+    /// its tracks are no part of the album's audio, so they count neither
+    /// for matching, nor for track counts, nor for the size per minute.
+    pub fn is_video(&self) -> bool {
+        self.format.as_deref().is_some_and(|f| {
+            let f = f.to_ascii_lowercase();
+            f.contains("video")
+                || f.contains("blu-ray")
+                || f.contains("hd-dvd")
+                || f == "dvd"
+                || f == "vhs"
+                || f == "laserdisc"
+                || f == "umd"
+        })
+    }
+}
+
+/// The recording behind a track (`inc=recordings`), for its video flag.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct RecordingJson {
+    #[serde(default, deserialize_with = "null_default")]
+    pub video: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,6 +152,8 @@ pub(super) struct TrackJson {
     pub title: Option<String>,
     #[serde(default)]
     pub length: Option<u64>,
+    #[serde(default)]
+    pub recording: Option<RecordingJson>,
 }
 
 /// A page of `GET /release?release-group=…`.
@@ -203,8 +235,19 @@ pub(super) fn representative_release(releases: &[ReleaseJson]) -> Option<&Releas
 pub(super) fn tracks(release: &ReleaseJson) -> Vec<Track> {
     let mut tracks = Vec::new();
     for (index, medium) in release.media.iter().enumerate() {
+        if medium.is_video() {
+            continue;
+        }
         let disc = medium.position.unwrap_or(index as u32 + 1);
-        for (i, t) in medium.tracks.iter().flatten().enumerate() {
+        // A music video among the audio tracks keeps its place number
+        // but is not a track of the album.
+        let audio = medium
+            .tracks
+            .iter()
+            .flatten()
+            .enumerate()
+            .filter(|(_, t)| !t.recording.as_ref().is_some_and(|r| r.video));
+        for (i, t) in audio {
             let position = t.position.unwrap_or(i as u32 + 1);
             tracks.push(Track {
                 disc,
@@ -316,6 +359,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, c)| MediumJson {
                     position: Some(i as u32 + 1),
+                    format: None,
                     track_count: Some(*c),
                     tracks: None,
                 })
@@ -347,6 +391,75 @@ mod tests {
             release("o", Some("Official"), Some("2001"), &[10, 8]),
         ];
         assert_eq!(representative_release(&discs).unwrap().id, "m");
+    }
+
+    #[test]
+    fn video_media_and_music_videos_are_not_tracks_of_the_album() {
+        // MusicBrainz's shape: a CD with a music video as its last track,
+        // then a DVD-Video of the concert; a Blu-ray; an unknown format.
+        let json = serde_json::json!({
+            "id": "r1", "status": "Official", "date": "2010",
+            "media": [
+                {"position": 1, "format": "CD", "track-count": 3, "tracks": [
+                    {"position": 1, "number": "1", "title": "One", "length": 1000, "recording": {"video": false}},
+                    {"position": 2, "number": "2", "title": "Two", "length": 1000, "recording": {"video": null}},
+                    {"position": 3, "number": "3", "title": "Two (video)", "length": 1000, "recording": {"video": true}}
+                ]},
+                {"position": 2, "format": "DVD-Video", "track-count": 2, "tracks": [
+                    {"position": 1, "number": "1", "title": "Live One"},
+                    {"position": 2, "number": "2", "title": "Live Two"}
+                ]},
+                {"position": 3, "format": "Blu-ray", "track-count": 9},
+                {"position": 4, "format": null, "track-count": 1, "tracks": [
+                    {"position": 1, "number": "1", "title": "Bonus"}
+                ]}
+            ]
+        });
+        let release: ReleaseJson = serde_json::from_value(json).unwrap();
+        let titles: Vec<(u32, String)> = tracks(&release)
+            .into_iter()
+            .map(|t| (t.disc, t.title))
+            .collect();
+        assert_eq!(
+            titles,
+            [(1, "One".into()), (1, "Two".into()), (4, "Bonus".into())]
+        );
+        // Counts for the representative release skip video discs too.
+        assert_eq!(release.track_count(), 4);
+        // Near-misses: audio formats with "DVD" or "Video" nowhere.
+        for audio in [
+            "CD",
+            "Digital Media",
+            "DVD-Audio",
+            "SACD",
+            "12\" Vinyl",
+            "Cassette",
+        ] {
+            let medium = MediumJson {
+                position: None,
+                format: Some(audio.into()),
+                track_count: None,
+                tracks: None,
+            };
+            assert!(!medium.is_video(), "{audio}");
+        }
+        for video in [
+            "DVD-Video",
+            "Blu-ray",
+            "VHS",
+            "DVD",
+            "HD-DVD",
+            "Video CD",
+            "LaserDisc",
+        ] {
+            let medium = MediumJson {
+                position: None,
+                format: Some(video.into()),
+                track_count: None,
+                tracks: None,
+            };
+            assert!(medium.is_video(), "{video}");
+        }
     }
 
     #[test]

@@ -186,6 +186,14 @@ async fn serve_without_config_creates_its_database_and_runs_honestly() {
     let album = String::from_utf8(album.stdout).unwrap();
     assert!(album.starts_with("Artist - Album (2020-05-01)"), "{album}");
     assert!(album.contains("3 tracks, 12:00"), "{album}");
+    // A release group without a date prints no "()".
+    const UNDATED: &str = "2b022e01-4da6-387b-8658-8678046e4cef";
+    let mut undated = simple_album(UNDATED, "Artist", "Undated", 1);
+    undated.group["first-release-date"] = serde_json::json!("");
+    musicbrainz.add(UNDATED, undated);
+    let album = run(musicagg(dir.path()).args(["album", UNDATED, "--server", &server.url]));
+    let album = String::from_utf8(album.stdout).unwrap();
+    assert_eq!(album.lines().next(), Some("Artist - Undated"), "{album}");
 
     musicbrainz.set_search(serde_json::json!({"count": 1, "offset": 0, "release-groups": [
         {"id": ALBUM, "score": 100, "title": "Album", "primary-type": "Album",
