@@ -203,10 +203,13 @@ impl Item {
             return None;
         }
         // Magnet versus download link is decided by scheme: `<link>` and the
-        // enclosure may hold either (Jackett puts bare magnets there).
+        // enclosure may hold either (Jackett puts bare magnets there). The
+        // enclosure is the download by definition; `<link>` is one only
+        // when there is no other, as some indexers put the release's
+        // information page there.
         let mut magnet_uri = self.magnet;
         let mut download_url = None;
-        for url in [self.link.as_deref(), self.enclosure_url.as_deref()]
+        for url in [self.enclosure_url.as_deref(), self.link.as_deref()]
             .into_iter()
             .flatten()
         {
@@ -237,7 +240,22 @@ impl Item {
                 categories.push(category);
             }
         }
-        let info_url = self.comments.filter(|c| is_http(c));
+        // `<comments>` points at the information page, often at its
+        // comments anchor; else a `<link>` that is not the download is it.
+        let link_page = self
+            .link
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| is_http(l) && download_url.as_deref() != Some(*l))
+            .map(str::to_owned);
+        let info_url = self
+            .comments
+            .filter(|c| is_http(c))
+            .or(link_page)
+            .map(|url| match url.strip_suffix("#comments") {
+                Some(page) => page.to_owned(),
+                None => url,
+            });
         let guid = self
             .guid
             .or_else(|| info_hash.clone())
@@ -267,6 +285,48 @@ impl Item {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_enclosure_is_the_download_and_a_link_beside_it_the_information_page() {
+        let one = |inner: &str| {
+            let feed = format!(
+                "<rss><channel><item><title>Artist - Album</title>{inner}</item></channel></rss>"
+            );
+            parse_feed(feed.as_bytes(), "idx")
+                .unwrap()
+                .releases
+                .remove(0)
+        };
+        let r = one(r#"<link>https://t.example/details/5</link>
+               <enclosure url="https://t.example/download/5.torrent" length="300000000" type="application/x-bittorrent"/>"#);
+        assert_eq!(
+            r.download_url.as_deref(),
+            Some("https://t.example/download/5.torrent")
+        );
+        assert_eq!(r.info_url.as_deref(), Some("https://t.example/details/5"));
+        // `#comments` is dropped from the information page's address.
+        let r = one(r#"<comments>https://t.example/details/5#comments</comments>
+               <link>https://t.example/download/5.torrent</link>"#);
+        assert_eq!(
+            r.download_url.as_deref(),
+            Some("https://t.example/download/5.torrent")
+        );
+        assert_eq!(r.info_url.as_deref(), Some("https://t.example/details/5"));
+        // Near-misses: the same URL in both is the download, not a page;
+        // another anchor stays.
+        let r = one(
+            r#"<comments>https://t.example/details/5#comments-2</comments>
+               <link>https://t.example/dl/5</link><enclosure url="https://t.example/dl/5" length="1"/>"#,
+        );
+        assert_eq!(r.download_url.as_deref(), Some("https://t.example/dl/5"));
+        assert_eq!(
+            r.info_url.as_deref(),
+            Some("https://t.example/details/5#comments-2")
+        );
+        let r = one(r#"<link>https://t.example/dl/6</link>"#);
+        assert_eq!(r.download_url.as_deref(), Some("https://t.example/dl/6"));
+        assert_eq!(r.info_url, None);
+    }
 
     #[test]
     fn a_minimal_item_needs_a_title_and_a_link() {
