@@ -39,6 +39,9 @@ struct FileClient {
     served: HashMap<String, Served>,
     added: Mutex<Vec<String>>,
     removed: Mutex<Vec<(String, bool)>>,
+    /// What the torrents it has no files for are doing (default: 45 %,
+    /// downloading).
+    others: Mutex<Option<ClientState>>,
 }
 
 #[async_trait]
@@ -79,7 +82,11 @@ impl TorrentClient for FileClient {
                     },
                     None => TorrentStatus {
                         hash: hash.clone(),
-                        state: ClientState::Downloading,
+                        state: self
+                            .others
+                            .lock()
+                            .unwrap()
+                            .unwrap_or(ClientState::Downloading),
                         progress: 0.45,
                         size: 100,
                         completed: 45,
@@ -494,6 +501,61 @@ async fn only_the_whole_album_under_its_own_id_is_owned_and_a_deleted_one_comes_
     assert_eq!(twice[1].library_path, imported[0].library_path);
     assert!(folder.join("01 - Track 1.flac").is_file());
     app.stop().await;
+}
+
+/// The stall clock runs only while the client works on the torrent: paused
+/// or queued for longer than `stalled_timeout` is fine; stalled is not.
+async fn only_time_the_client_works_on_a_torrent_counts_as_stalled(backend: Backend) {
+    let work = tempfile::tempdir().unwrap();
+    let client = FileClient {
+        others: Mutex::new(Some(ClientState::Paused)),
+        ..Default::default()
+    };
+    let (app, _fake, client) = app_with(
+        backend,
+        vec![musicagg::indexer::Release {
+            size_bytes: Some(60_000_000),
+            ..release("Artist - Album (2020) [FLAC]", 10, HASH_GOOD)
+        }],
+        client,
+        &work.path().join("library"),
+        |c| c.downloads.stalled_timeout = Seconds(2),
+    )
+    .await;
+    app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
+    for state in [ClientState::Paused, ClientState::Queued] {
+        *client.others.lock().unwrap() = Some(state);
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let d = downloads_until(&app, "followed", |d| !d.is_empty()).await;
+        assert_eq!(
+            d[0].state,
+            DownloadState::Queued,
+            "{state:?}: {}",
+            d[0].message
+        );
+    }
+    *client.others.lock().unwrap() = Some(ClientState::Stalled);
+    let failed = downloads_until(&app, "stalled, then failed", |d| {
+        d.first().is_some_and(|d| d.state == DownloadState::Failed)
+    })
+    .await;
+    assert!(
+        failed[0].message.contains("no progress for"),
+        "{}",
+        failed[0].message
+    );
+    assert!(failed[0].blocklisted);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_time_the_client_works_on_a_torrent_counts_as_stalled_on_postgres() {
+    only_time_the_client_works_on_a_torrent_counts_as_stalled(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_time_the_client_works_on_a_torrent_counts_as_stalled_on_sqlite() {
+    only_time_the_client_works_on_a_torrent_counts_as_stalled(Backend::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
