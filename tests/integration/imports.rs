@@ -599,3 +599,84 @@ async fn owned_is_what_the_library_holds_on_postgres() {
 async fn owned_is_what_the_library_holds_on_sqlite() {
     owned_is_what_the_library_holds(Backend::Sqlite).await;
 }
+
+/// A watcher that does not read for a while falls behind the live bus
+/// (256 events); it catches up from the store: every update once, in order.
+async fn a_lagging_download_watcher_gets_every_update_once(backend: Backend) {
+    let work = tempfile::tempdir().unwrap();
+    let (app, _fake, _client) = app_with(
+        backend,
+        Vec::new(),
+        FileClient::default(),
+        &work.path().join("library"),
+        |c| c.downloads.poll_interval = Seconds(3600),
+    )
+    .await;
+    let key = musicagg::model::WorkflowKey {
+        album_id: AlbumId::parse(ALBUM).unwrap(),
+        quality: musicagg::model::Quality::Lossless,
+    };
+    let run_id = musicagg::model::RunId::new();
+    app.workflows.store.create_run(run_id, &key).await.unwrap();
+    let log = &app.workflows.downloads;
+    let mut d = log
+        .create(&musicagg::store::NewDownload {
+            run_id,
+            key,
+            info_hash: HASH_GOOD.into(),
+            magnet_uri: format!("magnet:?xt=urn:btih:{HASH_GOOD}"),
+            torrent_file: None,
+            title: "Artist - Album (2020) [FLAC]".into(),
+            size_bytes: None,
+            indexer: "idx".into(),
+            parsed_quality: "FLAC".into(),
+            client: "file-client".into(),
+        })
+        .await
+        .unwrap();
+    let mut client = app.client().await;
+    let mut stream = client
+        .watch_downloads(pb::WatchDownloadsRequest {
+            album_id: ALBUM.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    // 600 changes while the watcher reads nothing.
+    d.state = DownloadState::Downloading;
+    for n in 1..=600 {
+        d.progress = f64::from(n) / 1000.0;
+        d.message = format!("change {n}");
+        log.save(&mut d, true).await.unwrap();
+    }
+    let mut seqs = Vec::new();
+    while seqs.len() < 601 {
+        let update = crate::harness::within("updates", stream.message())
+            .await
+            .unwrap()
+            .unwrap();
+        seqs.push(update.seq);
+    }
+    let stored: Vec<i64> = app
+        .workflows
+        .store
+        .download_events_after(&musicagg::store::DownloadFilter::default(), 0, 1000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(seqs, stored, "every stored update, once, in order");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lagging_download_watcher_gets_every_update_once_on_postgres() {
+    a_lagging_download_watcher_gets_every_update_once(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lagging_download_watcher_gets_every_update_once_on_sqlite() {
+    a_lagging_download_watcher_gets_every_update_once(Backend::Sqlite).await;
+}
