@@ -5,6 +5,7 @@
 //! row. `serve` uses [`Qbittorrent`] when `[qbittorrent]` is configured, else
 //! [`NoTorrentClient`].
 
+mod maindata;
 mod qbittorrent;
 mod status;
 
