@@ -82,6 +82,9 @@ pub struct Tracker {
     backoff: Arc<Mutex<HashMap<Uuid, (Instant, Duration)>>>,
 }
 
+/// A completed download where no library is configured: as far as it goes.
+const NO_LIBRARY: &str = "downloaded; no [library] path is configured, so it stays in the client";
+
 /// The first wait after an import failed for our own reasons; doubled each
 /// time up to [`IMPORT_BACKOFF_MAX`].
 const IMPORT_BACKOFF: Duration = Duration::from_secs(30);
@@ -216,7 +219,13 @@ impl Tracker {
                 },
                 format!("{client} is moving its files"),
             ),
-            _ if t.is_complete() => (DownloadState::Completed, d.message.clone()),
+            _ if t.is_complete() => (
+                DownloadState::Completed,
+                match self.w.library {
+                    Some(_) => format!("downloaded; importing from {client}"),
+                    None => NO_LIBRARY.to_owned(),
+                },
+            ),
             ClientState::Paused => (DownloadState::Queued, format!("paused in {client}")),
             ClientState::Queued => (DownloadState::Queued, format!("queued in {client}")),
             ClientState::FetchingMetadata => (
@@ -322,7 +331,7 @@ impl Tracker {
         report: &mut PollReport,
     ) -> Result<(), TrackerError> {
         let Some(library) = self.w.library.clone() else {
-            let note = "downloaded; no [library] path is configured, so it stays in the client";
+            let note = NO_LIBRARY;
             if d.message != note {
                 d.message = note.to_owned();
                 self.w.downloads.save(&mut d, true).await?;

@@ -680,3 +680,76 @@ async fn a_lagging_download_watcher_gets_every_update_once_on_postgres() {
 async fn a_lagging_download_watcher_gets_every_update_once_on_sqlite() {
     a_lagging_download_watcher_gets_every_update_once(Backend::Sqlite).await;
 }
+
+/// Without `[library] path`: followed to COMPLETED and left in the client;
+/// owned while it is there; a watch of it ends at COMPLETED.
+async fn without_a_library_a_download_ends_completed(backend: Backend) {
+    let work = tempfile::tempdir().unwrap();
+    let downloads = work.path().join("downloads");
+    tagged_flac_tracks(&downloads.join("good"), 3, 1, "Track", &[]);
+    let client = FileClient {
+        served: HashMap::from([(
+            HASH_GOOD.to_owned(),
+            Served {
+                save_path: downloads.clone(),
+                files: listed(&downloads, "good"),
+            },
+        )]),
+        ..Default::default()
+    };
+    let (app, _fake, client) = app_with(
+        backend,
+        vec![musicagg::indexer::Release {
+            size_bytes: Some(60_000_000),
+            ..release("Artist - Album (2020) [FLAC]", 10, HASH_GOOD)
+        }],
+        client,
+        Path::new("/unused"),
+        |c| c.library.path = None,
+    )
+    .await;
+    let run = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
+    let download_id = run.result().download.as_ref().unwrap().id.clone();
+    let mut grpc = app.client().await;
+    let updates = crate::e2e::watch_all(
+        &mut grpc,
+        pb::WatchDownloadsRequest {
+            download_id,
+            ..Default::default()
+        },
+    )
+    .await;
+    let last = updates.last().unwrap().download.as_ref().unwrap();
+    assert_eq!(last.state(), pb::DownloadState::Completed);
+    assert!(
+        last.message.contains("no [library] path"),
+        "{}",
+        last.message
+    );
+    assert!(
+        client.removed.lock().unwrap().is_empty(),
+        "left in the client"
+    );
+    let again = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
+    assert_eq!(again.result().status(), pb::WorkflowStatus::AlreadyOwned);
+    assert!(
+        again.result().message.contains("downloaded"),
+        "{}",
+        again.result().message
+    );
+    // Stays COMPLETED poll after poll.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let d = downloads_until(&app, "still completed", |d| !d.is_empty()).await;
+    assert_eq!(d[0].state, DownloadState::Completed);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_library_a_download_ends_completed_on_postgres() {
+    without_a_library_a_download_ends_completed(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_library_a_download_ends_completed_on_sqlite() {
+    without_a_library_a_download_ends_completed(Backend::Sqlite).await;
+}
