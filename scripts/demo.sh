@@ -9,7 +9,8 @@
 #      Jackett offers four releases, only one of them right;
 #   4. starts `musicagg serve` (SQLite in the work folder) and runs
 #      `musicagg monitor` in front of you: every step, the choice and why;
-#   5. waits until the leecher has the album and checks it byte for byte.
+#   5. `monitor --follow` watches the download to IMPORTED; the album is then
+#      checked in the library folder byte for byte.
 # Everything it started is stopped on exit, Ctrl-C included; the work folder is
 # removed unless --keep is given (or something failed: then it is kept to look at).
 #
@@ -163,6 +164,12 @@ url = "http://127.0.0.1:$LEECH_WEBUI"
 username = "admin"
 password = "unused-on-localhost"
 category = "music"
+
+[library]
+path = "$W/library"
+
+[downloads]
+poll_interval = 1
 EOF
 "$BIN" --config "$W/musicagg.toml" serve 2>"$W/serve.log" &
 PIDS+=($!)
@@ -170,20 +177,17 @@ SERVER="http://127.0.0.1:$PORT"
 for _ in $(seq 1 100); do "$BIN" runs --server "$SERVER" >/dev/null 2>&1 && break; sleep 0.2; done
 log "musicagg serve on $SERVER (logs: $W/serve.log)"
 echo
-run_bg "$BIN" monitor "$ALBUM_ID" --quality lossless --server "$SERVER" || true
+run_bg "$BIN" monitor "$ALBUM_ID" --quality lossless --follow --server "$SERVER" || true
 echo
 
-# --- 5. the album arrives -------------------------------------------------------------------
-log "waiting for your qBittorrent to finish the download"
-for _ in $(seq 1 600); do
-    curl -sf "http://127.0.0.1:$LEECH_WEBUI/api/v2/torrents/info?category=music" | grep -q '"progress":1' && break
-    sleep 0.2
+# --- 5. the album arrives in the library ------------------------------------------------------
+DST="$W/library/Artist/Album (2020)"
+for n in 1 2 3; do
+    cmp -s "$SRC/$NAME/0$n - Song $n.flac" "$DST/0$n - Song $n.flac" || die "track $n did not arrive intact"
 done
-DST="$W/leecher/downloads/$NAME"
-for f in "$SRC/$NAME"/*; do
-    cmp -s "$f" "$DST/$(basename "$f")" || die "$(basename "$f") did not arrive intact"
-done
-log "the album arrived, byte for byte:"
-ls -l "$DST" >&2
+log "the album arrived in the library, byte for byte (hard links of what your qBittorrent seeds):"
+ls -li "$DST" "$W/leecher/downloads/$NAME" >&2
+echo
+"$BIN" downloads --server "$SERVER"
 echo
 "$BIN" candidates "$("$BIN" runs --json --server "$SERVER" | head -n 1 | sed 's/.*"run_id":"\([^"]*\)".*/\1/')" --server "$SERVER"
