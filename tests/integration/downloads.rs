@@ -34,6 +34,26 @@ async fn serve(scene: &Scene, db: &TestDb, extra: &str) -> Server {
     spawn_serve(scene.work.path(), command).await
 }
 
+/// Asks for the album over gRPC and waits for COMPLETE (the grab).
+async fn grab(server: &Server) {
+    let mut grpc = pb::music_aggregator_service_client::MusicAggregatorServiceClient::connect(
+        server.url.clone(),
+    )
+    .await
+    .unwrap();
+    let (_, result) = crate::e2e::read_all(
+        &mut grpc,
+        crate::harness::start(ALBUM, pb::Quality::Lossless),
+    )
+    .await;
+    assert_eq!(
+        result.status(),
+        pb::WorkflowStatus::Complete,
+        "{}",
+        result.message
+    );
+}
+
 fn serve_log(scene: &Scene) -> String {
     std::fs::read_to_string(scene.work.path().join("serve.log")).unwrap_or_default()
 }
@@ -332,34 +352,12 @@ async fn a_client_folder_seen_under_another_name_imports_through_a_mapping(backe
         ..Default::default()
     })
     .await;
-    let size = folder_size(&scene.album_dir);
-    let feed =
-        crate::fake_torznab::decoys_and_the_right_release(&scene.indexer.base(), ALBUM_NAME, size);
-    scene.indexer.on("search", xml(200, feed)).await;
-    scene
-        .indexer
-        .download_redirects_to(&scene.magnet(&scene.hash))
-        .await;
+    scene.offer_the_seed_scene().await;
 
     let db = TestDb::new(backend).await;
     let store = db.store().await;
     let mut server = serve(&scene, &db, "").await;
-    let mut grpc = pb::music_aggregator_service_client::MusicAggregatorServiceClient::connect(
-        server.url.clone(),
-    )
-    .await
-    .unwrap();
-    let (_, result) = crate::e2e::read_all(
-        &mut grpc,
-        crate::harness::start(ALBUM, pb::Quality::Lossless),
-    )
-    .await;
-    assert_eq!(
-        result.status(),
-        pb::WorkflowStatus::Complete,
-        "{}",
-        result.message
-    );
+    grab(&server).await;
 
     // The client saved it in its own folder, which is empty here.
     let view = scene.work.path().join("client-downloads");
@@ -491,33 +489,11 @@ async fn a_crash_while_downloading_imports_once_after_the_restart(backend: Backe
         ..Default::default()
     })
     .await;
-    let size = folder_size(&scene.album_dir);
-    let feed =
-        crate::fake_torznab::decoys_and_the_right_release(&scene.indexer.base(), ALBUM_NAME, size);
-    scene.indexer.on("search", xml(200, feed)).await;
-    scene
-        .indexer
-        .download_redirects_to(&scene.magnet(&scene.hash))
-        .await;
+    scene.offer_the_seed_scene().await;
     let db = TestDb::new(backend).await;
     let store = db.store().await;
     let mut server = serve(&scene, &db, "").await;
-    let mut grpc = pb::music_aggregator_service_client::MusicAggregatorServiceClient::connect(
-        server.url.clone(),
-    )
-    .await
-    .unwrap();
-    let (_, result) = crate::e2e::read_all(
-        &mut grpc,
-        crate::harness::start(ALBUM, pb::Quality::Lossless),
-    )
-    .await;
-    assert_eq!(
-        result.status(),
-        pb::WorkflowStatus::Complete,
-        "{}",
-        result.message
-    );
+    grab(&server).await;
     let midway = until(
         &scene,
         store.as_ref(),

@@ -195,6 +195,31 @@ fn scene(work: &Path) -> (Vec<musicagg::indexer::Release>, HashMap<String, Serve
     (releases, served)
 }
 
+/// A client double with the right album's files (three tagged FLAC tracks)
+/// for [`HASH_GOOD`].
+fn serving_the_right_album(work: &Path) -> FileClient {
+    let downloads = work.join("downloads");
+    tagged_flac_tracks(&downloads.join("good"), 3, 1, "Track", &[]);
+    FileClient {
+        served: HashMap::from([(
+            HASH_GOOD.to_owned(),
+            Served {
+                save_path: downloads.clone(),
+                files: listed(&downloads, "good"),
+            },
+        )]),
+        ..Default::default()
+    }
+}
+
+/// The right release of the album, as the indexer offers it.
+fn the_right_release() -> musicagg::indexer::Release {
+    musicagg::indexer::Release {
+        size_bytes: Some(60_000_000),
+        ..release("Artist - Album (2020) [FLAC]", 10, HASH_GOOD)
+    }
+}
+
 async fn app_with(
     backend: Backend,
     releases: Vec<musicagg::indexer::Release>,
@@ -366,10 +391,7 @@ async fn owned_is_what_the_library_holds(backend: Backend) {
     tagged_flac_tracks(&folder, 3, 1, "Track", &[id_tag.as_str()]);
     let (app, fake, _client) = app_with(
         backend,
-        vec![musicagg::indexer::Release {
-            size_bytes: Some(60_000_000),
-            ..release("Artist - Album (2020) [FLAC]", 10, HASH_GOOD)
-        }],
+        vec![the_right_release()],
         FileClient::default(),
         &library,
         |_| {},
@@ -440,29 +462,9 @@ async fn only_the_whole_album_under_its_own_id_is_owned_and_a_deleted_one_comes_
         &[format!("MUSICBRAINZ_RELEASEGROUPID={other}").as_str()],
     );
     tagged_flac_tracks(&library.join("Artist/Singles"), 1, 1, "Track", &[]);
-    let downloads = work.path().join("downloads");
-    tagged_flac_tracks(&downloads.join("good"), 3, 1, "Track", &[]);
-    let client = FileClient {
-        served: HashMap::from([(
-            HASH_GOOD.to_owned(),
-            Served {
-                save_path: downloads.clone(),
-                files: listed(&downloads, "good"),
-            },
-        )]),
-        ..Default::default()
-    };
-    let (app, fake, _client) = app_with(
-        backend,
-        vec![musicagg::indexer::Release {
-            size_bytes: Some(60_000_000),
-            ..release("Artist - Album (2020) [FLAC]", 10, HASH_GOOD)
-        }],
-        client,
-        &library,
-        |_| {},
-    )
-    .await;
+    let client = serving_the_right_album(work.path());
+    let (app, fake, _client) =
+        app_with(backend, vec![the_right_release()], client, &library, |_| {}).await;
     let first = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
     assert_eq!(
         first.result().status(),
@@ -513,10 +515,7 @@ async fn only_time_the_client_works_on_a_torrent_counts_as_stalled(backend: Back
     };
     let (app, _fake, client) = app_with(
         backend,
-        vec![musicagg::indexer::Release {
-            size_bytes: Some(60_000_000),
-            ..release("Artist - Album (2020) [FLAC]", 10, HASH_GOOD)
-        }],
+        vec![the_right_release()],
         client,
         &work.path().join("library"),
         |c| c.downloads.stalled_timeout = Seconds(2),
@@ -685,24 +684,10 @@ async fn a_lagging_download_watcher_gets_every_update_once_on_sqlite() {
 /// owned while it is there; a watch of it ends at COMPLETED.
 async fn without_a_library_a_download_ends_completed(backend: Backend) {
     let work = tempfile::tempdir().unwrap();
-    let downloads = work.path().join("downloads");
-    tagged_flac_tracks(&downloads.join("good"), 3, 1, "Track", &[]);
-    let client = FileClient {
-        served: HashMap::from([(
-            HASH_GOOD.to_owned(),
-            Served {
-                save_path: downloads.clone(),
-                files: listed(&downloads, "good"),
-            },
-        )]),
-        ..Default::default()
-    };
+    let client = serving_the_right_album(work.path());
     let (app, _fake, client) = app_with(
         backend,
-        vec![musicagg::indexer::Release {
-            size_bytes: Some(60_000_000),
-            ..release("Artist - Album (2020) [FLAC]", 10, HASH_GOOD)
-        }],
+        vec![the_right_release()],
         client,
         Path::new("/unused"),
         |c| c.library.path = None,

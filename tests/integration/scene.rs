@@ -275,6 +275,23 @@ impl Scene {
         hash
     }
 
+    /// The seed's feed (decoys and the right release) on the indexer, its
+    /// `/dl/` links answering with the album's magnet.
+    pub async fn offer_the_seed_scene(&self) {
+        let size = folder_size(&self.album_dir);
+        let feed = crate::fake_torznab::decoys_and_the_right_release(
+            &self.indexer.base(),
+            ALBUM_NAME,
+            size,
+        );
+        self.indexer
+            .on("search", crate::fake_torznab::xml(200, feed))
+            .await;
+        self.indexer
+            .download_redirects_to(&self.magnet(&self.hash))
+            .await;
+    }
+
     /// A magnet of `hash` announcing to the scene's tracker.
     pub fn magnet(&self, hash: &str) -> String {
         format!(
