@@ -195,8 +195,11 @@ static DEPTH_RATE: LazyLock<Regex> = LazyLock::new(|| {
         r"\b(16|24|32)\s*(?:-?\s*(?:bits?|b)\s*[-/x]?|[-/x])\s*({RATES})\s*(?:k?hz|k)?\b"
     ))
 });
-static DEPTH: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\b(?:(16|24|32)\s*-?\s*bits?|flac\s?(16|24)|tr(16|24))\b"));
+// "24bit", "[TR24]", and the depth glued to the codec word ("FLAC24bit",
+// "FLAC 24 bit")
+static DEPTH: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"\b(?:(16|24|32)\s*-?\s*bits?|flac\s?(16|24)(?:\s?-?bits?)?|tr(16|24))\b")
+});
 static RATE: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"\b({RATES})\s*-?\s*k?hz\b")));
 static HIRES: LazyLock<Regex> = LazyLock::new(|| re(r"\bhi[\s-]?res\b"));
 /// A full date ("2019-03-15"): its year is the year, and "2019-03" is not
@@ -215,7 +218,7 @@ static VORBIS_Q: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b(?:-\s*)?q\s*-?\s*(\d{1,2})(?:[.,]\d)?\b"));
 static CODEC: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(flac(?:16|24)?|alac|apple lossless|ape|monkey'?s audio|wavpack|wv|wav|mp3|lame|aac|he-aac|m4a|ogg|vorbis|opus|wma)\b",
+        r"\b(flac(?:16|24)?(?:bits?)?|alac|apple lossless|ape|monkey'?s audio|wavpack|wv|wav|mp3|lame|aac|he-aac|m4a|ogg|vorbis|opus|wma)\b",
     )
 });
 /// DSD in its names: the format ("DSD", "DSD64"), its file types (DSF,

@@ -279,6 +279,33 @@ mod tests {
         }
     }
 
+    /// Issue 12 family 2: the scene and tracker ways of writing 24-bit all
+    /// land in the hires tier; 16-bit and number-named albums do not.
+    #[test]
+    fn hires_forms_are_hires() {
+        for t in [
+            "Some_Artist-Some_Album-24-96-WEB-FLAC-2019-GRP",
+            "Artist-Album-24-44-WEB-FLAC-2019-GRP",
+            "Artist_Name-Album_Name-24BIT-WEB-FLAC-2019-GRP",
+            "Artist - Album (2019) [TR24]",
+            "Artist - Album (2019) FLAC24bit",
+            "Artist - Album [2019] FLAC 24 bit",
+            "Artist - Album 2019 24-bit/96kHz",
+        ] {
+            assert!(
+                tier_rank(&guess(t), Quality::LosslessHires).is_some(),
+                "{t}"
+            );
+        }
+        for t in [
+            "Artist-Album-16-44-WEB-FLAC-2019-GRP",
+            "24 Hours - 96 Tears (2019) [FLAC]",
+            "Flacco - 24 Carat (2019) [FLAC]",
+        ] {
+            assert_eq!(tier_rank(&guess(t), Quality::LosslessHires), None, "{t}");
+        }
+    }
+
     #[test]
     fn labels() {
         assert_eq!(

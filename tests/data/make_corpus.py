@@ -644,6 +644,54 @@ EXTRA = [
     r("Artist - Album Vol.2 [FLAC]", "Artist", "Album Vol.2", codec="FLAC"),
 ]
 
+# Issue 12, family 2: bit depth and sample rate in scene and tracker forms.
+# REAL rows are titles from tests/data/torznab/*.xml; NEAR rows must not be
+# read as a depth or rate.
+HIRES = [
+    # REAL (jackett-search.xml)
+    r("Sigur Rós - Ágætis byrjun (1999) [FLAC 24-96]", "Sigur Rós", "Ágætis byrjun", 1999,
+      codec="FLAC", bit_depth=24, sample_rate_hz=96000),
+    r("Some_Artist-Some_Album-24-96-WEB-FLAC-2019-GRP", "Some Artist", "Some Album", 2019,
+      codec="FLAC", bit_depth=24, sample_rate_hz=96000, source="WEB", release_group="GRP"),
+    r("Artist-Album-24-44-WEB-FLAC-2020-GRP", "Artist", "Album", 2020, codec="FLAC",
+      bit_depth=24, sample_rate_hz=44100, source="WEB", release_group="GRP"),
+    r("Artist-Album-24-192-WEB-FLAC-2021-GRP", "Artist", "Album", 2021, codec="FLAC",
+      bit_depth=24, sample_rate_hz=192000, source="WEB", release_group="GRP"),
+    r("Artist_Name-Album_Name-24-48-WEB-2018-GRP", "Artist Name", "Album Name", 2018,
+      bit_depth=24, sample_rate_hz=48000, source="WEB", release_group="GRP"),
+    r("Artist_Name-Album_Name-24BIT-WEB-FLAC-2019-GRP", "Artist Name", "Album Name", 2019,
+      codec="FLAC", bit_depth=24, source="WEB", release_group="GRP"),
+    r("Artist-Album-24BIT-96KHZ-WEB-FLAC-2019-GRP", "Artist", "Album", 2019, codec="FLAC",
+      bit_depth=24, sample_rate_hz=96000, source="WEB", release_group="GRP"),
+    r("Artist - Album (2019) [FLAC] [24bit]", "Artist", "Album", 2019, codec="FLAC",
+      bit_depth=24),
+    r("Artist - Album (2019) [TR24]", "Artist", "Album", 2019, bit_depth=24),
+    r("Artist - Album (2019) [TR24] [FLAC]", "Artist", "Album", 2019, codec="FLAC",
+      bit_depth=24),
+    r("Artist - Album (2019) FLAC24bit", "Artist", "Album", 2019, codec="FLAC", bit_depth=24),
+    r("Artist - Album (2019) [FLAC24bit]", "Artist", "Album", 2019, codec="FLAC",
+      bit_depth=24),
+    r("Artist - Album [2019] FLAC 24 bit", "Artist", "Album", 2019, codec="FLAC",
+      bit_depth=24),
+    r("Artist - Album (2019) [24-bit/96kHz FLAC]", "Artist", "Album", 2019, codec="FLAC",
+      bit_depth=24, sample_rate_hz=96000),
+    r("Artist - Album 2019 24-bit/96kHz", "Artist", "Album", 2019, bit_depth=24,
+      sample_rate_hz=96000),
+    # NEAR: names made of numbers, 16-bit forms
+    r("24 Hours - 96 Tears (2019) [MP3 320]", "24 Hours", "96 Tears", 2019, codec="MP3",
+      bitrate_kbps=320),
+    r("24_Hours-96_Tears-WEB-2019-GRP", "24 Hours", "96 Tears", 2019, source="WEB",
+      release_group="GRP"),
+    r("Artist - 96 Degrees in the Shade (1977) [FLAC]", "Artist", "96 Degrees in the Shade",
+      1977, codec="FLAC"),
+    r("Artist - Album (2019) [FLAC 16-44]", "Artist", "Album", 2019, codec="FLAC",
+      bit_depth=16, sample_rate_hz=44100),
+    r("Artist-Album-16-44-WEB-FLAC-2019-GRP", "Artist", "Album", 2019, codec="FLAC",
+      bit_depth=16, sample_rate_hz=44100, source="WEB", release_group="GRP"),
+    r("Flacco - 24 Carat (2019) [MP3 320]", "Flacco", "24 Carat", 2019, codec="MP3",
+      bitrate_kbps=320),
+]
+
 
 def main():
     rows = []
@@ -660,6 +708,7 @@ def main():
             rows.append(row(tpl.format(a=a, b=b, y=y, g=g), **kw))
     rows.extend(SPECIAL)
     rows.extend(EXTRA)
+    rows.extend(HIRES)
     print("\t".join(HEADER))
     for r in rows:
         print("\t".join(r[k] for k in HEADER))

@@ -23,6 +23,23 @@ fn depth_and_rate_forms() {
     }
     assert_eq!(scan("Hi-Res").bit_depth, Some(24));
     assert_eq!(scan("FLAC24").bit_depth, Some(24));
+    for s in [
+        "FLAC24bit",
+        "FLAC 24 bit",
+        "24BIT",
+        "24bit",
+        "[TR24]",
+        "FLAC24-bit",
+    ] {
+        assert_eq!(scan(s).bit_depth, Some(24), "{s}");
+        assert_eq!(scan(s).bitrate_kbps, None, "{s}");
+    }
+    assert_eq!(scan("FLAC24bit").codec, Some(Codec::Flac));
+    let a = scan("24-bit/96kHz");
+    assert_eq!((a.bit_depth, a.sample_rate_hz), (Some(24), Some(96_000)));
+    // near misses: not a depth
+    assert_eq!(scan("24 Hours").bit_depth, None);
+    assert_eq!(scan("TR2400").bit_depth, None);
 }
 
 #[test]
