@@ -471,14 +471,23 @@ impl AudioTags {
         // A group that is nothing but a standard bitrate ("[320]") is one;
         // the codec may be in another group ("[320] [MP3]").
         if self.bitrate_kbps.is_none()
-            && let Some(n) = BARE_BITRATE
-                .captures(t.trim())
-                .filter(|c| c.get(2).is_none() && c.get(0).is_some_and(|m| m.as_str() == t.trim()))
-                .and_then(|c| c[1].parse::<u32>().ok())
-                .filter(|n| *n >= 128)
+            && let Some(n) = lone_bitrate(&t)
         {
             self.any = true;
             self.bitrate_kbps = Some(n);
+        }
+
+        // "[WEB 320]", "2017 320": a standard bitrate left alone once the
+        // year and source words are gone is one too (MP3 by convention,
+        // see the evidence). Only in a group without a codec, and only
+        // then is the copy made.
+        if self.bitrate_kbps.is_none() && codec_here.is_none() && SOURCE.is_match(&t) {
+            let mut rest = t.clone();
+            blank(&mut rest, &SOURCE);
+            if let Some(n) = lone_bitrate(&rest) {
+                self.any = true;
+                self.bitrate_kbps = Some(n);
+            }
         }
 
         if let Some(m) = SOURCE.find(&t) {
@@ -505,6 +514,16 @@ impl AudioTags {
             self.any = true;
         }
     }
+}
+
+/// A group that is nothing but a standard bitrate of 128 or more ("320").
+fn lone_bitrate(text: &str) -> Option<u32> {
+    let text = text.trim();
+    BARE_BITRATE
+        .captures(text)
+        .filter(|c| c.get(2).is_none() && c.get(0).is_some_and(|m| m.as_str() == text))
+        .and_then(|c| c[1].parse::<u32>().ok())
+        .filter(|n| *n >= 128)
 }
 
 impl AudioTags {

@@ -306,6 +306,44 @@ mod tests {
         }
     }
 
+    /// Issue 12 family 1: a bitrate without a codec is MP3 by convention in
+    /// every tier that looks at MP3.
+    #[test]
+    fn bitrate_implies_mp3_in_each_tier() {
+        let b320 = guess("Artist - Album 2017 320");
+        let b256 = guess("Some Artist - Some Album (2016) 256 kbps");
+        let b128 = guess("Artist - Album [128] 2016");
+        for (g, t, r) in [
+            (&b320, Quality::Mp3_320, Some(0)),
+            (&b320, Quality::Mp3V0, None),
+            (&b320, Quality::Lossless, None),
+            (&b320, Quality::LosslessHires, None),
+            (&b320, Quality::LossyHigh, Some(0)),
+            (&b320, Quality::Any, Some(18)),
+            (&b256, Quality::Mp3_320, None),
+            (&b256, Quality::LossyHigh, Some(2)),
+            (&b256, Quality::Lossless, None),
+            (&b256, Quality::Any, Some(24)),
+            (&b128, Quality::LossyHigh, None),
+            (&b128, Quality::Any, Some(37)),
+        ] {
+            assert_eq!(tier_rank(g, t), r, "{} in {t}", quality_label(g));
+        }
+        assert_eq!(
+            quality_label(&b320),
+            "MP3 320 (bitrate without a codec: MP3 by convention)"
+        );
+        // near misses rank as unknown quality
+        assert_eq!(
+            tier_rank(&guess("Blink-182 - California (2016)"), Quality::Any),
+            Some(100)
+        );
+        assert_eq!(
+            tier_rank(&guess("Area 51 - Album (2019)"), Quality::Mp3_320),
+            None
+        );
+    }
+
     #[test]
     fn labels() {
         assert_eq!(

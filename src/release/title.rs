@@ -25,7 +25,7 @@ mod names;
 mod run;
 mod scene;
 
-use names::{is_label_bracket, split_disc_marker, undot_tail, year_in_name};
+use names::{is_label_bracket, split_disc_marker, undot_tail, unglue_bitrate, year_in_name};
 use run::{name_aware_tagness, split_run, word_positions};
 
 /// Everything a title says about its release. `None` / empty / `false` /
@@ -357,7 +357,7 @@ impl Builder {
     }
 
     fn spaced(&mut self, title: &str) {
-        let title = self.take_group_suffix(&undot_tail(title));
+        let title = self.take_group_suffix(&undot_tail(&unglue_bitrate(title)));
         let pieces = split_brackets(&title);
         let mut bracket_tags = AudioTags::default();
         for t in &pieces.tags {
@@ -549,6 +549,29 @@ mod tests {
         let p = parse_title("Artist - Live at 1999 (2001) [MP3 320]");
         assert_eq!(p.album.as_deref(), Some("Live at 1999"));
         assert_eq!(p.year, Some(2001));
+    }
+
+    #[test]
+    fn bitrate_without_codec() {
+        for (t, kbps) in [
+            ("Artist - Album-192kbps", 192),
+            ("Artist - Album (2017) MP3 @256", 256),
+            ("Artist - Album 2017 320", 320),
+            ("Artist - Album [WEB 320]", 320),
+        ] {
+            let p = parse_title(t);
+            assert_eq!(p.album.as_deref(), Some("Album"), "{t}");
+            assert_eq!(p.bitrate_kbps, Some(kbps), "{t}");
+        }
+        for t in [
+            "Blink-182 - Album-182",
+            "Artist - Album-320",
+            "Artist - 1999",
+        ] {
+            assert_eq!(parse_title(t).bitrate_kbps, None, "{t}");
+        }
+        assert_eq!(unglue_bitrate("Blink-182 - Album"), "Blink-182 - Album");
+        assert_eq!(unglue_bitrate("A-320kbps kbps"), "A 320kbps kbps");
     }
 
     #[test]

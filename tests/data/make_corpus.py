@@ -692,6 +692,40 @@ HIRES = [
       bitrate_kbps=320),
 ]
 
+# Issue 12, family 1: a bitrate with no codec word. The parse keeps the codec
+# unknown (the title does not name one); the quality evidence then reads it
+# as MP3 by convention. NEAR rows: numbers in names are not bitrates.
+BITRATE_ONLY = [
+    # REAL (prowlarr-search.xml)
+    r("Sigur Ros - Agaetis byrjun [WEB 320]", "Sigur Ros", "Agaetis byrjun", bitrate_kbps=320,
+      source="WEB"),
+    r("Some Artist - Some Album (2016) 256 kbps", "Some Artist", "Some Album", 2016,
+      bitrate_kbps=256),
+    r("Artist - Album (320)(2016)", "Artist", "Album", 2016, bitrate_kbps=320),
+    r("Artist - Album [320] 2016", "Artist", "Album", 2016, bitrate_kbps=320),
+    r("Artist - Album 2017 320", "Artist", "Album", 2017, bitrate_kbps=320),
+    r("Artist - Album (2016) [256 kbps]", "Artist", "Album", 2016, bitrate_kbps=256),
+    r("Artist - Album (2015) 192kbps", "Artist", "Album", 2015, bitrate_kbps=192),
+    r("Artist - Album (2017) MP3 @256", "Artist", "Album", 2017, codec="MP3",
+      bitrate_kbps=256),
+    r("Artist - Album (2017) MP3@256", "Artist", "Album", 2017, codec="MP3",
+      bitrate_kbps=256),
+    r("Artist - Album 2015 MP3-192kbps", "Artist", "Album", 2015, codec="MP3",
+      bitrate_kbps=192),
+    r("Artist - Album-192kbps", "Artist", "Album", bitrate_kbps=192),
+    r("Artist-Album-2017-320kbps-GRP", "Artist", "Album", 2017, bitrate_kbps=320,
+      release_group="GRP"),
+    # NEAR
+    r("Blink-182 - California (2016)", "Blink-182", "California", 2016),
+    r("Area 51 - Album (2019)", "Area 51", "Album", 2019),
+    r("The 320s - Album (2019) [FLAC]", "The 320s", "Album", 2019, codec="FLAC"),
+    r("Artist - 320 Days (2020)", "Artist", "320 Days", 2020),
+    r("Mp3 Kids - Album (2019)", "Mp3 Kids", "Album", 2019),
+    r("Artist - Hits (2019) [128 Tracks]", "Artist", "Hits", 2019),
+    r("Artist - Album (2019) [100% Vinyl]", "Artist", "Album", 2019, source="Vinyl"),
+    r("Sum 41 - Underclass Hero (2007)", "Sum 41", "Underclass Hero", 2007),
+]
+
 
 def main():
     rows = []
@@ -709,6 +743,7 @@ def main():
     rows.extend(SPECIAL)
     rows.extend(EXTRA)
     rows.extend(HIRES)
+    rows.extend(BITRATE_ONLY)
     print("\t".join(HEADER))
     for r in rows:
         print("\t".join(r[k] for k in HEADER))

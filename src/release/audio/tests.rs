@@ -51,6 +51,15 @@ fn bitrates_need_context() {
     assert_eq!(scan("Live at 320 Club").bitrate_kbps, None);
     assert_eq!(scan("MP3 2019").bitrate_kbps, None);
     assert_eq!(scan("MP3 128 tracks").bitrate_kbps, None);
+    assert_eq!(scan("WEB 320").bitrate_kbps, Some(320));
+    assert_eq!(scan("2017 320").bitrate_kbps, Some(320));
+    assert_eq!(scan("MP3 @256").bitrate_kbps, Some(256));
+    assert_eq!(scan("MP3-192kbps").bitrate_kbps, Some(192));
+    assert_eq!(scan("WEB 320").codec, None);
+    // near misses: not alone, or not a standard bitrate
+    assert_eq!(scan("WEB 182").bitrate_kbps, None);
+    assert_eq!(scan("2LP 64").bitrate_kbps, None);
+    assert_eq!(scan("CD 320 Days").bitrate_kbps, None);
     assert_eq!(scan("OGG q8").vorbis_quality, Some(8));
     assert_eq!(scan("Opus 160").bitrate_kbps, Some(160));
     assert_eq!(scan("VBR V0").vbr_preset, Some(VbrPreset(0)));
