@@ -174,6 +174,8 @@ pub(crate) struct AudioTags {
     pub year_range: bool,
     pub lossless_word: bool,
     pub vbr_word: bool,
+    /// The iTunes store was named: its AAC is 256 kbit/s ("iTunes Plus").
+    pub itunes: bool,
     /// DSD was named. Kept apart from `codec` because "DSD" is often the
     /// source of a PCM conversion ("[SACD] [DSD64 > FLAC 24-88]"): a PCM
     /// codec named anywhere in the title wins (see [`AudioTags::codec`]).
@@ -218,7 +220,7 @@ static VORBIS_Q: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b(?:-\s*)?q\s*-?\s*(\d{1,2})(?:[.,]\d)?\b"));
 static CODEC: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(flac(?:16|24)?(?:bits?)?|alac|apple lossless|ape|monkey'?s audio|wavpack|wv|wav|mp3|lame|aac|he-aac|m4a|ogg|vorbis|opus|wma)\b",
+        r"\b((?:web|cd)?flac(?:16|24)?(?:bits?)?|alac|apple lossless|ape|monkey'?s audio|wavpack|wv|wav|mp3|lame|aac|he-aac|m4a|ogg|vorbis|opus|wma)\b",
     )
 });
 /// DSD in its names: the format ("DSD", "DSD64"), its file types (DSF,
@@ -233,9 +235,11 @@ static BARE_BITRATE: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b(32|48|64|80|96|112|128|160|192|224|256|320)\b(\s*[%\p{L}]+)?"));
 static SOURCE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(\d+\s*x?\s*cd|cd\d?|cdda|cdr|cdm|cds|cd-?rip|web|web-?dl|webrip|bandcamp|qobuz|tidal|deezer|itunes|amazon|beatport|hdtracks|nativedsd|7digital|spotify|youtube|soundcloud|apple\s?music|vinyl|vinylrip|\d*\s*x?\s*lp|vls|sacd|sacd-?r|sacd-?iso|eac|dvd|dvda|dvd-?a|dvd-?audio|blu-?ray|bd|bd-?a|bd-?rip|cassette|tape)\b",
+        r"\b(\d+\s*x?\s*cd|cd\d?|cdda|cdr|cdm|cds|cd-?rip|web|web-?dl|webrip|bandcamp|qobuz|tidal|deezer|itunes|amazon|beatport|hdtracks|nativedsd|7digital|spotify|youtube|soundcloud|apple\s?music|webflac|cdflac|vinyl|vinylrip|\d*\s*x?\s*lp|vls|sacd|sacd-?r|sacd-?iso|eac|dvd|dvda|dvd-?a|dvd-?audio|blu-?ray|bd|bd-?a|bd-?rip|cassette|tape)\b",
     )
 });
+/// "iTunes Plus": the store's 256 kbit/s AAC, named without the codec.
+static ITUNES_PLUS: LazyLock<Regex> = LazyLock::new(|| re(r"\bitunes\s*plus\b"));
 static REVISION: LazyLock<Regex> = LazyLock::new(|| re(r"\b(proper|repack|re-?rip)\b"));
 static LOSSLESS: LazyLock<Regex> = LazyLock::new(|| re(r"\blossless\b"));
 /// Video words (concert films on music trackers): no audio facts, but they
@@ -262,7 +266,8 @@ fn rate_hz(text: &str) -> Option<u32> {
 
 fn codec_of(word: &str) -> Codec {
     match word {
-        w if w.starts_with("flac") => Codec::Flac,
+        // "WEBFLAC", "CDFLAC": the source glued to the codec
+        w if w.starts_with("flac") || w.ends_with("flac") => Codec::Flac,
         "alac" | "apple lossless" => Codec::Alac,
         "ape" => Codec::Ape,
         w if w.starts_with("monkey") => Codec::Ape,
@@ -280,9 +285,9 @@ fn codec_of(word: &str) -> Codec {
 fn source_of(word: &str) -> Option<Source> {
     let w = word.replace([' ', '-'], "");
     Some(match w.as_str() {
-        "web" | "webdl" | "webrip" | "bandcamp" | "qobuz" | "tidal" | "deezer" | "itunes"
-        | "amazon" | "beatport" | "hdtracks" | "nativedsd" | "7digital" | "spotify" | "youtube"
-        | "soundcloud" | "applemusic" => Source::Web,
+        "web" | "webflac" | "webdl" | "webrip" | "bandcamp" | "qobuz" | "tidal" | "deezer"
+        | "itunes" | "amazon" | "beatport" | "hdtracks" | "nativedsd" | "7digital" | "spotify"
+        | "youtube" | "soundcloud" | "applemusic" => Source::Web,
         "vinyl" | "vinylrip" | "vls" => Source::Vinyl,
         w if w.ends_with("lp") => Source::Vinyl, // "LP", "2LP", "2xLP"
         // Exact Audio Copy: the CD ripper whose name marks a CD rip
@@ -490,8 +495,14 @@ impl AudioTags {
             }
         }
 
+        if ITUNES_PLUS.is_match(&t) {
+            self.any = true;
+            self.itunes = true;
+            self.codec = self.codec.or(Some(Codec::Aac));
+        }
         if let Some(m) = SOURCE.find(&t) {
             self.any = true;
+            self.itunes |= m.as_str() == "itunes";
             self.source = self.source.or_else(|| source_of(m.as_str()));
         }
         if let Some(m) = REVISION.find(&t) {

@@ -726,6 +726,41 @@ BITRATE_ONLY = [
     r("Sum 41 - Underclass Hero (2007)", "Sum 41", "Underclass Hero", 2007),
 ]
 
+# Issue 12, family 3: codec words glued to a source or run on with other
+# words. NEAR rows: a codec word inside a name stays a name.
+RUN_ON = [
+    # REAL (prowlarr-search.xml)
+    r("Sigur Ros - Agaetis byrjun (1999) [CD FLAC]", "Sigur Ros", "Agaetis byrjun", 1999,
+      codec="FLAC", source="CD"),
+    r("Sigur Ros - Agaetis byrjun 1999 FLAC (cross-seeded)", "Sigur Ros", "Agaetis byrjun",
+      1999, codec="FLAC"),
+    r("Artist - Album (2019) [WEBFLAC]", "Artist", "Album", 2019, codec="FLAC", source="WEB"),
+    r("Artist - Album (2019) WEBFLAC", "Artist", "Album", 2019, codec="FLAC", source="WEB"),
+    r("Artist - Album 2003 CDFLAC", "Artist", "Album", 2003, codec="FLAC", source="CD"),
+    r("Artist - Album (2019) [FLAC M4A]", "Artist", "Album", 2019, codec="FLAC"),
+    r("Artist Album 2015 CD FLAC PERFECT", None, "Artist Album", 2015, codec="FLAC",
+      source="CD"),
+    r("Artist - Album (2016) [iTunes Plus]", "Artist", "Album", 2016, codec="AAC",
+      bitrate_kbps=256, source="WEB"),
+    r("Artist - Album (2016) [AAC M4A] [iTunes]", "Artist", "Album", 2016, codec="AAC",
+      bitrate_kbps=256, source="WEB"),
+    r("Artist - Album (2016) [AAC, 256 kbps VBR]", "Artist", "Album", 2016, codec="AAC",
+      bitrate_kbps=256),
+    r("Artist - Album (2016) AAC-VBR", "Artist", "Album", 2016, codec="AAC"),
+    r("Artist - Album (2008) Ogg-Vorbis Q10", "Artist", "Album", 2008, codec="Vorbis",
+      vorbis_quality=10),
+    r("Artist-Album-WEBFLAC-2019-GRP", "Artist", "Album", 2019, codec="FLAC", source="WEB",
+      release_group="GRP"),
+    r("Artist-Album-2019-NBFLAC", "Artist", "Album", 2019, release_group="NBFLAC"),
+    # NEAR
+    r("FLAC - Album (2019) [MP3 320]", "FLAC", "Album", 2019, codec="MP3", bitrate_kbps=320),
+    r("Artist - The FLAC Sessions (2019)", "Artist", "The FLAC Sessions", 2019),
+    r("Webflack - Album (2019) [FLAC]", "Webflack", "Album", 2019, codec="FLAC"),
+    r("Artist - iTunes Session (2010) [MP3 320]", "Artist", "iTunes Session", 2010,
+      codec="MP3", bitrate_kbps=320),
+    r("Artist - Perfect Day 2015 FLAC", "Artist", "Perfect Day", 2015, codec="FLAC"),
+]
+
 
 def main():
     rows = []
@@ -744,6 +779,7 @@ def main():
     rows.extend(EXTRA)
     rows.extend(HIRES)
     rows.extend(BITRATE_ONLY)
+    rows.extend(RUN_ON)
     print("\t".join(HEADER))
     for r in rows:
         print("\t".join(r[k] for k in HEADER))

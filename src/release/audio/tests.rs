@@ -123,3 +123,24 @@ fn dates_underscores_and_lone_bitrates() {
     assert_eq!(scan("64").bitrate_kbps, None);
     assert_eq!(scan("FLAC 24").bit_depth, Some(24));
 }
+
+#[test]
+fn glued_and_store_codec_forms() {
+    for (s, codec, source) in [
+        ("WEBFLAC", Codec::Flac, Some(Source::Web)),
+        ("CDFLAC", Codec::Flac, Some(Source::Cd)),
+        ("FLAC M4A", Codec::Flac, None),
+        ("iTunes Plus", Codec::Aac, Some(Source::Web)),
+        ("AAC-VBR", Codec::Aac, None),
+        ("Ogg-Vorbis Q10", Codec::Vorbis, None),
+    ] {
+        let a = scan(s);
+        assert_eq!((a.codec, a.source), (Some(codec), source), "{s}");
+    }
+    assert!(scan("iTunes Plus").itunes);
+    assert_eq!(scan("Ogg-Vorbis Q10").vorbis_quality, Some(10));
+    assert_eq!(scan("AAC, 256 kbps VBR").bitrate_kbps, Some(256));
+    // a group named NBFLAC is not a codec
+    assert_eq!(scan("NBFLAC").codec, None);
+    assert_eq!(scan("WEBFLACK").codec, None);
+}
