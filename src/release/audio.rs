@@ -174,6 +174,8 @@ pub(crate) struct AudioTags {
     pub year_range: bool,
     pub lossless_word: bool,
     pub vbr_word: bool,
+    /// The iTunes store was named: its AAC is 256 kbit/s ("iTunes Plus").
+    pub itunes: bool,
     /// DSD was named. Kept apart from `codec` because "DSD" is often the
     /// source of a PCM conversion ("[SACD] [DSD64 > FLAC 24-88]"): a PCM
     /// codec named anywhere in the title wins (see [`AudioTags::codec`]).
@@ -195,8 +197,11 @@ static DEPTH_RATE: LazyLock<Regex> = LazyLock::new(|| {
         r"\b(16|24|32)\s*(?:-?\s*(?:bits?|b)\s*[-/x]?|[-/x])\s*({RATES})\s*(?:k?hz|k)?\b"
     ))
 });
-static DEPTH: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\b(?:(16|24|32)\s*-?\s*bits?|flac\s?(16|24)|tr(16|24))\b"));
+// "24bit", "[TR24]", and the depth glued to the codec word ("FLAC24bit",
+// "FLAC 24 bit")
+static DEPTH: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"\b(?:(16|24|32)\s*-?\s*bits?|flac\s?(16|24)(?:\s?-?bits?)?|tr(16|24))\b")
+});
 static RATE: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"\b({RATES})\s*-?\s*k?hz\b")));
 static HIRES: LazyLock<Regex> = LazyLock::new(|| re(r"\bhi[\s-]?res\b"));
 /// A full date ("2019-03-15"): its year is the year, and "2019-03" is not
@@ -215,7 +220,7 @@ static VORBIS_Q: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b(?:-\s*)?q\s*-?\s*(\d{1,2})(?:[.,]\d)?\b"));
 static CODEC: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(flac(?:16|24)?|alac|apple lossless|ape|monkey'?s audio|wavpack|wv|wav|mp3|lame|aac|he-aac|m4a|ogg|vorbis|opus|wma)\b",
+        r"\b((?:web|cd)?flac(?:16|24)?(?:bits?)?|alac|apple lossless|ape|monkey'?s audio|wavpack|wv|wav|mp3|lame|aac|he-aac|m4a|ogg|vorbis|opus|wma)\b",
     )
 });
 /// DSD in its names: the format ("DSD", "DSD64"), its file types (DSF,
@@ -230,9 +235,11 @@ static BARE_BITRATE: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b(32|48|64|80|96|112|128|160|192|224|256|320)\b(\s*[%\p{L}]+)?"));
 static SOURCE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(\d+\s*x?\s*cd|cd\d?|cdda|cdr|cdm|cds|cd-?rip|web|web-?dl|webrip|bandcamp|qobuz|tidal|deezer|itunes|amazon|beatport|hdtracks|nativedsd|7digital|spotify|youtube|soundcloud|apple\s?music|vinyl|vinylrip|\d*\s*x?\s*lp|vls|sacd|sacd-?r|sacd-?iso|eac|dvd|dvda|dvd-?a|dvd-?audio|blu-?ray|bd|bd-?a|bd-?rip|cassette|tape)\b",
+        r"\b(\d+\s*x?\s*cd|cd\d?|cdda|cdr|cdm|cds|cd-?rip|web|web-?dl|webrip|bandcamp|qobuz|tidal|deezer|itunes|amazon|beatport|hdtracks|nativedsd|7digital|spotify|youtube|soundcloud|apple\s?music|webflac|cdflac|vinyl|vinylrip|\d*\s*x?\s*lp|vls|sacd|sacd-?r|sacd-?iso|eac|dvd|dvda|dvd-?a|dvd-?audio|blu-?ray|bd|bd-?a|bd-?rip|cassette|tape)\b",
     )
 });
+/// "iTunes Plus": the store's 256 kbit/s AAC, named without the codec.
+static ITUNES_PLUS: LazyLock<Regex> = LazyLock::new(|| re(r"\bitunes\s*plus\b"));
 static REVISION: LazyLock<Regex> = LazyLock::new(|| re(r"\b(proper|repack|re-?rip)\b"));
 static LOSSLESS: LazyLock<Regex> = LazyLock::new(|| re(r"\blossless\b"));
 /// Video words (concert films on music trackers): no audio facts, but they
@@ -259,7 +266,8 @@ fn rate_hz(text: &str) -> Option<u32> {
 
 fn codec_of(word: &str) -> Codec {
     match word {
-        w if w.starts_with("flac") => Codec::Flac,
+        // "WEBFLAC", "CDFLAC": the source glued to the codec
+        w if w.starts_with("flac") || w.ends_with("flac") => Codec::Flac,
         "alac" | "apple lossless" => Codec::Alac,
         "ape" => Codec::Ape,
         w if w.starts_with("monkey") => Codec::Ape,
@@ -277,9 +285,9 @@ fn codec_of(word: &str) -> Codec {
 fn source_of(word: &str) -> Option<Source> {
     let w = word.replace([' ', '-'], "");
     Some(match w.as_str() {
-        "web" | "webdl" | "webrip" | "bandcamp" | "qobuz" | "tidal" | "deezer" | "itunes"
-        | "amazon" | "beatport" | "hdtracks" | "nativedsd" | "7digital" | "spotify" | "youtube"
-        | "soundcloud" | "applemusic" => Source::Web,
+        "web" | "webflac" | "webdl" | "webrip" | "bandcamp" | "qobuz" | "tidal" | "deezer"
+        | "itunes" | "amazon" | "beatport" | "hdtracks" | "nativedsd" | "7digital" | "spotify"
+        | "youtube" | "soundcloud" | "applemusic" => Source::Web,
         "vinyl" | "vinylrip" | "vls" => Source::Vinyl,
         w if w.ends_with("lp") => Source::Vinyl, // "LP", "2LP", "2xLP"
         // Exact Audio Copy: the CD ripper whose name marks a CD rip
@@ -468,18 +476,33 @@ impl AudioTags {
         // A group that is nothing but a standard bitrate ("[320]") is one;
         // the codec may be in another group ("[320] [MP3]").
         if self.bitrate_kbps.is_none()
-            && let Some(n) = BARE_BITRATE
-                .captures(t.trim())
-                .filter(|c| c.get(2).is_none() && c.get(0).is_some_and(|m| m.as_str() == t.trim()))
-                .and_then(|c| c[1].parse::<u32>().ok())
-                .filter(|n| *n >= 128)
+            && let Some(n) = lone_bitrate(&t)
         {
             self.any = true;
             self.bitrate_kbps = Some(n);
         }
 
+        // "[WEB 320]", "2017 320": a standard bitrate left alone once the
+        // year and source words are gone is one too (MP3 by convention,
+        // see the evidence). Only in a group without a codec, and only
+        // then is the copy made.
+        if self.bitrate_kbps.is_none() && codec_here.is_none() && SOURCE.is_match(&t) {
+            let mut rest = t.clone();
+            blank(&mut rest, &SOURCE);
+            if let Some(n) = lone_bitrate(&rest) {
+                self.any = true;
+                self.bitrate_kbps = Some(n);
+            }
+        }
+
+        if ITUNES_PLUS.is_match(&t) {
+            self.any = true;
+            self.itunes = true;
+            self.codec = self.codec.or(Some(Codec::Aac));
+        }
         if let Some(m) = SOURCE.find(&t) {
             self.any = true;
+            self.itunes |= m.as_str() == "itunes";
             self.source = self.source.or_else(|| source_of(m.as_str()));
         }
         if let Some(m) = REVISION.find(&t) {
@@ -502,6 +525,16 @@ impl AudioTags {
             self.any = true;
         }
     }
+}
+
+/// A group that is nothing but a standard bitrate of 128 or more ("320").
+fn lone_bitrate(text: &str) -> Option<u32> {
+    let text = text.trim();
+    BARE_BITRATE
+        .captures(text)
+        .filter(|c| c.get(2).is_none() && c.get(0).is_some_and(|m| m.as_str() == text))
+        .and_then(|c| c[1].parse::<u32>().ok())
+        .filter(|n| *n >= 128)
 }
 
 impl AudioTags {

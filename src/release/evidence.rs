@@ -43,6 +43,10 @@ pub enum Evidence {
     /// The title gives an MP3 VBR preset without the word MP3 ("V0" is a LAME
     /// preset) — scene MP3 releases do this.
     TitleVbrPreset,
+    /// The title gives a bitrate but no codec ("… (2016) 320", "[WEB 320]"):
+    /// indexers and the *arr parsers read that as MP3, the only format
+    /// uploaders leave unnamed next to a bitrate.
+    TitleBitrateOnly,
     /// The average bitrate from size and duration is lossless-only.
     SizeLossless { kbps: u32 },
     /// The average bitrate is lossy-only.
@@ -64,6 +68,7 @@ impl fmt::Display for Evidence {
             Evidence::TitleLosslessWord => f.write_str("\"lossless\" in the title"),
             Evidence::TitleBitDepth => f.write_str("bit depth in the title"),
             Evidence::TitleVbrPreset => f.write_str("MP3 VBR preset in the title"),
+            Evidence::TitleBitrateOnly => f.write_str("bitrate without a codec: MP3 by convention"),
             Evidence::SizeLossless { kbps } => write!(f, "size, ~{kbps} kbps on average"),
             Evidence::SizeLossy { kbps } => write!(f, "size, ~{kbps} kbps on average"),
             Evidence::SizeLowBitrate { kbps } => write!(f, "size, ~{kbps} kbps on average"),
@@ -138,8 +143,8 @@ pub fn average_kbps(size_bytes: u64, duration: Duration) -> Option<u32> {
 
 /// Decides the quality, in this order (the first rule that applies wins):
 /// 1. the codec named in the title;
-/// 2. "lossless", a 24-bit depth / "Hi-Res", or an MP3 VBR preset in the
-///    title;
+/// 2. "lossless", a 24-bit depth / "Hi-Res", an MP3 VBR preset, or a
+///    bitrate without a codec (MP3 by convention) in the title;
 /// 3. the average bitrate from size and duration, when it is clearly
 ///    lossless (≥ 500 kbit/s) or clearly lossy (< 350 kbit/s; ≤ 140 is low
 ///    bitrate) — bytes are physics, categories are often set carelessly;
@@ -182,6 +187,10 @@ pub fn infer_quality(
         guess.codec = Codec::Mp3;
         guess.lossless = Some(false);
         guess.decided_by = Evidence::TitleVbrPreset;
+    } else if parsed.bitrate_kbps.is_some() {
+        guess.codec = Codec::Mp3;
+        guess.lossless = Some(false);
+        guess.decided_by = Evidence::TitleBitrateOnly;
     } else if let Some(kbps) = average.filter(|k| *k >= LOSSLESS_ABOVE_KBPS) {
         guess.lossless = Some(true);
         guess.decided_by = Evidence::SizeLossless { kbps };
@@ -280,5 +289,48 @@ mod tests {
             None,
         );
         assert_eq!(g.decided_by, Evidence::TitleLosslessWord);
+    }
+
+    #[test]
+    fn bitrate_without_codec_is_mp3_by_convention() {
+        for t in [
+            "Some Artist - Some Album (2016) 256 kbps",
+            "Artist - Album (320)(2016)",
+            "Artist - Album [320] 2016",
+            "Artist - Album 2017 320",
+            "Sigur Ros - Agaetis byrjun [WEB 320]",
+        ] {
+            // a 320 kbit/s size would also say lossy; a lossless-sized one
+            // does not override the title
+            let g = infer_quality(&parse_title(t), &[CATEGORY_LOSSLESS], None, None);
+            assert_eq!(
+                (g.codec, g.lossless, g.decided_by),
+                (Codec::Mp3, Some(false), Evidence::TitleBitrateOnly),
+                "{t}"
+            );
+            assert_eq!(
+                g.decided_by.to_string(),
+                "bitrate without a codec: MP3 by convention"
+            );
+            assert_eq!(g.conflicts.len(), 1, "{t}");
+        }
+        // a named codec is not a convention
+        let g = infer_quality(&parse_title("Artist - Album [AAC 256]"), &[], None, None);
+        assert_eq!((g.codec, g.decided_by), (Codec::Aac, Evidence::TitleCodec));
+        // numbers in names are not bitrates
+        for t in [
+            "Blink-182 - California (2016)",
+            "Sum 41 - Underclass Hero (2007)",
+            "Area 51 - Album (2019)",
+            "Artist - 320 Days (2020)",
+            "Mp3 Kids - Album (2019)",
+        ] {
+            let g = infer_quality(&parse_title(t), &[], None, None);
+            assert_eq!(
+                (g.codec, g.decided_by),
+                (Codec::Unknown, Evidence::Nothing),
+                "{t}"
+            );
+        }
     }
 }

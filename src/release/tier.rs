@@ -279,6 +279,71 @@ mod tests {
         }
     }
 
+    /// Issue 12 family 2: the scene and tracker ways of writing 24-bit all
+    /// land in the hires tier; 16-bit and number-named albums do not.
+    #[test]
+    fn hires_forms_are_hires() {
+        for t in [
+            "Some_Artist-Some_Album-24-96-WEB-FLAC-2019-GRP",
+            "Artist-Album-24-44-WEB-FLAC-2019-GRP",
+            "Artist_Name-Album_Name-24BIT-WEB-FLAC-2019-GRP",
+            "Artist - Album (2019) [TR24]",
+            "Artist - Album (2019) FLAC24bit",
+            "Artist - Album [2019] FLAC 24 bit",
+            "Artist - Album 2019 24-bit/96kHz",
+        ] {
+            assert!(
+                tier_rank(&guess(t), Quality::LosslessHires).is_some(),
+                "{t}"
+            );
+        }
+        for t in [
+            "Artist-Album-16-44-WEB-FLAC-2019-GRP",
+            "24 Hours - 96 Tears (2019) [FLAC]",
+            "Flacco - 24 Carat (2019) [FLAC]",
+        ] {
+            assert_eq!(tier_rank(&guess(t), Quality::LosslessHires), None, "{t}");
+        }
+    }
+
+    /// Issue 12 family 1: a bitrate without a codec is MP3 by convention in
+    /// every tier that looks at MP3.
+    #[test]
+    fn bitrate_implies_mp3_in_each_tier() {
+        let b320 = guess("Artist - Album 2017 320");
+        let b256 = guess("Some Artist - Some Album (2016) 256 kbps");
+        let b128 = guess("Artist - Album [128] 2016");
+        for (g, t, r) in [
+            (&b320, Quality::Mp3_320, Some(0)),
+            (&b320, Quality::Mp3V0, None),
+            (&b320, Quality::Lossless, None),
+            (&b320, Quality::LosslessHires, None),
+            (&b320, Quality::LossyHigh, Some(0)),
+            (&b320, Quality::Any, Some(18)),
+            (&b256, Quality::Mp3_320, None),
+            (&b256, Quality::LossyHigh, Some(2)),
+            (&b256, Quality::Lossless, None),
+            (&b256, Quality::Any, Some(24)),
+            (&b128, Quality::LossyHigh, None),
+            (&b128, Quality::Any, Some(37)),
+        ] {
+            assert_eq!(tier_rank(g, t), r, "{} in {t}", quality_label(g));
+        }
+        assert_eq!(
+            quality_label(&b320),
+            "MP3 320 (bitrate without a codec: MP3 by convention)"
+        );
+        // near misses rank as unknown quality
+        assert_eq!(
+            tier_rank(&guess("Blink-182 - California (2016)"), Quality::Any),
+            Some(100)
+        );
+        assert_eq!(
+            tier_rank(&guess("Area 51 - Album (2019)"), Quality::Mp3_320),
+            None
+        );
+    }
+
     #[test]
     fn labels() {
         assert_eq!(

@@ -25,8 +25,8 @@ mod names;
 mod run;
 mod scene;
 
-use names::{is_label_bracket, split_disc_marker, undot_tail, year_in_name};
-use run::{name_aware_tagness, split_run, word_positions};
+use names::{is_label_bracket, split_disc_marker, undot_tail, unglue_bitrate, year_in_name};
+use run::{name_aware_tagness, split_run, split_run_on, word_positions};
 
 /// Everything a title says about its release. `None` / empty / `false` /
 /// [`Codec::Unknown`] mean "the title does not say".
@@ -357,7 +357,7 @@ impl Builder {
     }
 
     fn spaced(&mut self, title: &str) {
-        let title = self.take_group_suffix(&undot_tail(title));
+        let title = self.take_group_suffix(&undot_tail(&unglue_bitrate(title)));
         let pieces = split_brackets(&title);
         let mut bracket_tags = AudioTags::default();
         for t in &pieces.tags {
@@ -382,6 +382,10 @@ impl Builder {
         };
         let (album, run) = match split_run(album_part, bracket_tags.codec().is_some()) {
             (_, Some(run)) if year_in_name(&run, &pieces.tags) => (album_part.to_owned(), None),
+            (album, None) if bracket_tags.codec().is_none() => match split_run_on(album_part) {
+                Some((album, run)) => (album, Some(run)),
+                None => (album, None),
+            },
             split => split,
         };
         self.artist = artist
@@ -470,9 +474,13 @@ impl Builder {
                 .sample_rate_hz
                 .filter(|hz| codec == Codec::Dsd || *hz <= 384_000),
             // an average of a VBR encode is not a constant bitrate
+            // (AAC's stated VBR figure is the encoder's target, as stores
+            // sell it: "[AAC, 256 kbps VBR]" is AAC 256)
             bitrate_kbps: t
                 .bitrate_kbps
-                .filter(|_| !t.vbr_word || t.vbr_preset.is_some()),
+                .filter(|_| !t.vbr_word || t.vbr_preset.is_some() || codec == Codec::Aac)
+                // iTunes sells AAC at 256 kbit/s ("iTunes Plus")
+                .or((codec == Codec::Aac && t.itunes && !t.vbr_word).then_some(256)),
             vbr_preset: t.vbr_preset,
             vorbis_quality: t.vorbis_quality,
             bit_depth: t.bit_depth,
@@ -488,85 +496,4 @@ impl Builder {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scene_title() {
-        let p = parse_title("Artist_Name-Album_Name-(CAT123)-WEB-FLAC-2019-GRP");
-        assert_eq!(p.artist.as_deref(), Some("Artist Name"));
-        assert_eq!(p.album.as_deref(), Some("Album Name"));
-        assert_eq!(p.codec, Codec::Flac);
-        assert_eq!(p.source, Some(Source::Web));
-        assert_eq!(p.year, Some(2019));
-        assert_eq!(p.release_group.as_deref(), Some("GRP"));
-    }
-
-    #[test]
-    fn gazelle_title() {
-        let p = parse_title("Artist - Album (2019) [FLAC 24-96]");
-        assert_eq!(p.artist.as_deref(), Some("Artist"));
-        assert_eq!(p.album.as_deref(), Some("Album"));
-        assert_eq!((p.bit_depth, p.sample_rate_hz), (Some(24), Some(96_000)));
-        assert_eq!(p.release_group, None);
-    }
-
-    #[test]
-    fn rutracker_title() {
-        let p = parse_title("(Rock) [CD] Artist - Album - 1999, FLAC (tracks+.cue), lossless");
-        assert_eq!(p.artist.as_deref(), Some("Artist"));
-        assert_eq!(p.album.as_deref(), Some("Album"));
-        assert_eq!(p.year, Some(1999));
-        assert_eq!(p.codec, Codec::Flac);
-        assert_eq!(p.source, Some(Source::Cd));
-        assert!(p.lossless_word);
-    }
-
-    #[test]
-    fn names_that_look_like_tags_stay_names() {
-        let p = parse_title("Brain Ape - Magnum Opus (2019) [FLAC]");
-        assert_eq!(p.artist.as_deref(), Some("Brain Ape"));
-        assert_eq!(p.album.as_deref(), Some("Magnum Opus"));
-        assert_eq!(p.codec, Codec::Flac);
-        let p = parse_title("Prince - 1999 (1982) [MP3 320]");
-        assert_eq!(p.album.as_deref(), Some("1999"));
-        assert_eq!(p.year, Some(1982));
-        assert_eq!(p.bitrate_kbps, Some(320));
-        let p = parse_title("Roberta Flack - First Take (1969) [MP3 V0]");
-        assert_eq!(p.codec, Codec::Mp3);
-    }
-
-    #[test]
-    fn source_words_by_position_and_neighbours() {
-        let p = parse_title("Artist - Album WEB 2019 FLAC");
-        assert_eq!(p.album.as_deref(), Some("Album"));
-        assert_eq!(p.source, Some(Source::Web));
-        let p = parse_title("Moloko - Charlotte's Web 2003 FLAC");
-        assert_eq!(p.album.as_deref(), Some("Charlotte's Web"));
-        assert_eq!(p.source, None);
-        let p = parse_title("Artist - Live on CD 2003 FLAC");
-        assert_eq!(p.album.as_deref(), Some("Live on CD"));
-        let p = parse_title("Artist - Live at 1999 (2001) [MP3 320]");
-        assert_eq!(p.album.as_deref(), Some("Live at 1999"));
-        assert_eq!(p.year, Some(2001));
-    }
-
-    #[test]
-    fn layouts() {
-        let p = parse_title("宇多田ヒカル「BADモード」(2022) [FLAC]");
-        assert_eq!(p.artist.as_deref(), Some("宇多田ヒカル"));
-        assert_eq!(p.album.as_deref(), Some("BADモード"));
-        for t in [
-            "Artist - 2019 - Album [FLAC]",
-            "Artist - [2019] Album [FLAC]",
-        ] {
-            let p = parse_title(t);
-            assert_eq!(p.album.as_deref(), Some("Album"), "{t}");
-            assert_eq!(p.year, Some(2019), "{t}");
-        }
-        let p = parse_title("Artist-Album-WEB-2019-GRP_INT");
-        assert_eq!(p.release_group.as_deref(), Some("GRP"));
-        let p = parse_title("Artist - Album (XLCD121) (1997) [FLAC]");
-        assert_eq!(p.album.as_deref(), Some("Album"));
-    }
-}
+mod tests;

@@ -644,6 +644,123 @@ EXTRA = [
     r("Artist - Album Vol.2 [FLAC]", "Artist", "Album Vol.2", codec="FLAC"),
 ]
 
+# Issue 12, family 2: bit depth and sample rate in scene and tracker forms.
+# REAL rows are titles from tests/data/torznab/*.xml; NEAR rows must not be
+# read as a depth or rate.
+HIRES = [
+    # REAL (jackett-search.xml)
+    r("Sigur Rós - Ágætis byrjun (1999) [FLAC 24-96]", "Sigur Rós", "Ágætis byrjun", 1999,
+      codec="FLAC", bit_depth=24, sample_rate_hz=96000),
+    r("Some_Artist-Some_Album-24-96-WEB-FLAC-2019-GRP", "Some Artist", "Some Album", 2019,
+      codec="FLAC", bit_depth=24, sample_rate_hz=96000, source="WEB", release_group="GRP"),
+    r("Artist-Album-24-44-WEB-FLAC-2020-GRP", "Artist", "Album", 2020, codec="FLAC",
+      bit_depth=24, sample_rate_hz=44100, source="WEB", release_group="GRP"),
+    r("Artist-Album-24-192-WEB-FLAC-2021-GRP", "Artist", "Album", 2021, codec="FLAC",
+      bit_depth=24, sample_rate_hz=192000, source="WEB", release_group="GRP"),
+    r("Artist_Name-Album_Name-24-48-WEB-2018-GRP", "Artist Name", "Album Name", 2018,
+      bit_depth=24, sample_rate_hz=48000, source="WEB", release_group="GRP"),
+    r("Artist_Name-Album_Name-24BIT-WEB-FLAC-2019-GRP", "Artist Name", "Album Name", 2019,
+      codec="FLAC", bit_depth=24, source="WEB", release_group="GRP"),
+    r("Artist-Album-24BIT-96KHZ-WEB-FLAC-2019-GRP", "Artist", "Album", 2019, codec="FLAC",
+      bit_depth=24, sample_rate_hz=96000, source="WEB", release_group="GRP"),
+    r("Artist - Album (2019) [FLAC] [24bit]", "Artist", "Album", 2019, codec="FLAC",
+      bit_depth=24),
+    r("Artist - Album (2019) [TR24]", "Artist", "Album", 2019, bit_depth=24),
+    r("Artist - Album (2019) [TR24] [FLAC]", "Artist", "Album", 2019, codec="FLAC",
+      bit_depth=24),
+    r("Artist - Album (2019) FLAC24bit", "Artist", "Album", 2019, codec="FLAC", bit_depth=24),
+    r("Artist - Album (2019) [FLAC24bit]", "Artist", "Album", 2019, codec="FLAC",
+      bit_depth=24),
+    r("Artist - Album [2019] FLAC 24 bit", "Artist", "Album", 2019, codec="FLAC",
+      bit_depth=24),
+    r("Artist - Album (2019) [24-bit/96kHz FLAC]", "Artist", "Album", 2019, codec="FLAC",
+      bit_depth=24, sample_rate_hz=96000),
+    r("Artist - Album 2019 24-bit/96kHz", "Artist", "Album", 2019, bit_depth=24,
+      sample_rate_hz=96000),
+    # NEAR: names made of numbers, 16-bit forms
+    r("24 Hours - 96 Tears (2019) [MP3 320]", "24 Hours", "96 Tears", 2019, codec="MP3",
+      bitrate_kbps=320),
+    r("24_Hours-96_Tears-WEB-2019-GRP", "24 Hours", "96 Tears", 2019, source="WEB",
+      release_group="GRP"),
+    r("Artist - 96 Degrees in the Shade (1977) [FLAC]", "Artist", "96 Degrees in the Shade",
+      1977, codec="FLAC"),
+    r("Artist - Album (2019) [FLAC 16-44]", "Artist", "Album", 2019, codec="FLAC",
+      bit_depth=16, sample_rate_hz=44100),
+    r("Artist-Album-16-44-WEB-FLAC-2019-GRP", "Artist", "Album", 2019, codec="FLAC",
+      bit_depth=16, sample_rate_hz=44100, source="WEB", release_group="GRP"),
+    r("Flacco - 24 Carat (2019) [MP3 320]", "Flacco", "24 Carat", 2019, codec="MP3",
+      bitrate_kbps=320),
+]
+
+# Issue 12, family 1: a bitrate with no codec word. The parse keeps the codec
+# unknown (the title does not name one); the quality evidence then reads it
+# as MP3 by convention. NEAR rows: numbers in names are not bitrates.
+BITRATE_ONLY = [
+    # REAL (prowlarr-search.xml)
+    r("Sigur Ros - Agaetis byrjun [WEB 320]", "Sigur Ros", "Agaetis byrjun", bitrate_kbps=320,
+      source="WEB"),
+    r("Some Artist - Some Album (2016) 256 kbps", "Some Artist", "Some Album", 2016,
+      bitrate_kbps=256),
+    r("Artist - Album (320)(2016)", "Artist", "Album", 2016, bitrate_kbps=320),
+    r("Artist - Album [320] 2016", "Artist", "Album", 2016, bitrate_kbps=320),
+    r("Artist - Album 2017 320", "Artist", "Album", 2017, bitrate_kbps=320),
+    r("Artist - Album (2016) [256 kbps]", "Artist", "Album", 2016, bitrate_kbps=256),
+    r("Artist - Album (2015) 192kbps", "Artist", "Album", 2015, bitrate_kbps=192),
+    r("Artist - Album (2017) MP3 @256", "Artist", "Album", 2017, codec="MP3",
+      bitrate_kbps=256),
+    r("Artist - Album (2017) MP3@256", "Artist", "Album", 2017, codec="MP3",
+      bitrate_kbps=256),
+    r("Artist - Album 2015 MP3-192kbps", "Artist", "Album", 2015, codec="MP3",
+      bitrate_kbps=192),
+    r("Artist - Album-192kbps", "Artist", "Album", bitrate_kbps=192),
+    r("Artist-Album-2017-320kbps-GRP", "Artist", "Album", 2017, bitrate_kbps=320,
+      release_group="GRP"),
+    # NEAR
+    r("Blink-182 - California (2016)", "Blink-182", "California", 2016),
+    r("Area 51 - Album (2019)", "Area 51", "Album", 2019),
+    r("The 320s - Album (2019) [FLAC]", "The 320s", "Album", 2019, codec="FLAC"),
+    r("Artist - 320 Days (2020)", "Artist", "320 Days", 2020),
+    r("Mp3 Kids - Album (2019)", "Mp3 Kids", "Album", 2019),
+    r("Artist - Hits (2019) [128 Tracks]", "Artist", "Hits", 2019),
+    r("Artist - Album (2019) [100% Vinyl]", "Artist", "Album", 2019, source="Vinyl"),
+    r("Sum 41 - Underclass Hero (2007)", "Sum 41", "Underclass Hero", 2007),
+]
+
+# Issue 12, family 3: codec words glued to a source or run on with other
+# words. NEAR rows: a codec word inside a name stays a name.
+RUN_ON = [
+    # REAL (prowlarr-search.xml)
+    r("Sigur Ros - Agaetis byrjun (1999) [CD FLAC]", "Sigur Ros", "Agaetis byrjun", 1999,
+      codec="FLAC", source="CD"),
+    r("Sigur Ros - Agaetis byrjun 1999 FLAC (cross-seeded)", "Sigur Ros", "Agaetis byrjun",
+      1999, codec="FLAC"),
+    r("Artist - Album (2019) [WEBFLAC]", "Artist", "Album", 2019, codec="FLAC", source="WEB"),
+    r("Artist - Album (2019) WEBFLAC", "Artist", "Album", 2019, codec="FLAC", source="WEB"),
+    r("Artist - Album 2003 CDFLAC", "Artist", "Album", 2003, codec="FLAC", source="CD"),
+    r("Artist - Album (2019) [FLAC M4A]", "Artist", "Album", 2019, codec="FLAC"),
+    r("Artist Album 2015 CD FLAC PERFECT", None, "Artist Album", 2015, codec="FLAC",
+      source="CD"),
+    r("Artist - Album (2016) [iTunes Plus]", "Artist", "Album", 2016, codec="AAC",
+      bitrate_kbps=256, source="WEB"),
+    r("Artist - Album (2016) [AAC M4A] [iTunes]", "Artist", "Album", 2016, codec="AAC",
+      bitrate_kbps=256, source="WEB"),
+    r("Artist - Album (2016) [AAC, 256 kbps VBR]", "Artist", "Album", 2016, codec="AAC",
+      bitrate_kbps=256),
+    r("Artist - Album (2016) AAC-VBR", "Artist", "Album", 2016, codec="AAC"),
+    r("Artist - Album (2008) Ogg-Vorbis Q10", "Artist", "Album", 2008, codec="Vorbis",
+      vorbis_quality=10),
+    r("Artist-Album-WEBFLAC-2019-GRP", "Artist", "Album", 2019, codec="FLAC", source="WEB",
+      release_group="GRP"),
+    r("Artist-Album-2019-NBFLAC", "Artist", "Album", 2019, release_group="NBFLAC"),
+    # NEAR
+    r("FLAC - Album (2019) [MP3 320]", "FLAC", "Album", 2019, codec="MP3", bitrate_kbps=320),
+    r("Artist - The FLAC Sessions (2019)", "Artist", "The FLAC Sessions", 2019),
+    r("Webflack - Album (2019) [FLAC]", "Webflack", "Album", 2019, codec="FLAC"),
+    r("Artist - iTunes Session (2010) [MP3 320]", "Artist", "iTunes Session", 2010,
+      codec="MP3", bitrate_kbps=320),
+    r("Artist - Perfect Day 2015 FLAC", "Artist", "Perfect Day", 2015, codec="FLAC"),
+]
+
 
 def main():
     rows = []
@@ -660,6 +777,9 @@ def main():
             rows.append(row(tpl.format(a=a, b=b, y=y, g=g), **kw))
     rows.extend(SPECIAL)
     rows.extend(EXTRA)
+    rows.extend(HIRES)
+    rows.extend(BITRATE_ONLY)
+    rows.extend(RUN_ON)
     print("\t".join(HEADER))
     for r in rows:
         print("\t".join(r[k] for k in HEADER))

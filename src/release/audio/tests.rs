@@ -23,6 +23,23 @@ fn depth_and_rate_forms() {
     }
     assert_eq!(scan("Hi-Res").bit_depth, Some(24));
     assert_eq!(scan("FLAC24").bit_depth, Some(24));
+    for s in [
+        "FLAC24bit",
+        "FLAC 24 bit",
+        "24BIT",
+        "24bit",
+        "[TR24]",
+        "FLAC24-bit",
+    ] {
+        assert_eq!(scan(s).bit_depth, Some(24), "{s}");
+        assert_eq!(scan(s).bitrate_kbps, None, "{s}");
+    }
+    assert_eq!(scan("FLAC24bit").codec, Some(Codec::Flac));
+    let a = scan("24-bit/96kHz");
+    assert_eq!((a.bit_depth, a.sample_rate_hz), (Some(24), Some(96_000)));
+    // near misses: not a depth
+    assert_eq!(scan("24 Hours").bit_depth, None);
+    assert_eq!(scan("TR2400").bit_depth, None);
 }
 
 #[test]
@@ -34,6 +51,15 @@ fn bitrates_need_context() {
     assert_eq!(scan("Live at 320 Club").bitrate_kbps, None);
     assert_eq!(scan("MP3 2019").bitrate_kbps, None);
     assert_eq!(scan("MP3 128 tracks").bitrate_kbps, None);
+    assert_eq!(scan("WEB 320").bitrate_kbps, Some(320));
+    assert_eq!(scan("2017 320").bitrate_kbps, Some(320));
+    assert_eq!(scan("MP3 @256").bitrate_kbps, Some(256));
+    assert_eq!(scan("MP3-192kbps").bitrate_kbps, Some(192));
+    assert_eq!(scan("WEB 320").codec, None);
+    // near misses: not alone, or not a standard bitrate
+    assert_eq!(scan("WEB 182").bitrate_kbps, None);
+    assert_eq!(scan("2LP 64").bitrate_kbps, None);
+    assert_eq!(scan("CD 320 Days").bitrate_kbps, None);
     assert_eq!(scan("OGG q8").vorbis_quality, Some(8));
     assert_eq!(scan("Opus 160").bitrate_kbps, Some(160));
     assert_eq!(scan("VBR V0").vbr_preset, Some(VbrPreset(0)));
@@ -96,4 +122,25 @@ fn dates_underscores_and_lone_bitrates() {
     assert_eq!(scan("320 Days").bitrate_kbps, None);
     assert_eq!(scan("64").bitrate_kbps, None);
     assert_eq!(scan("FLAC 24").bit_depth, Some(24));
+}
+
+#[test]
+fn glued_and_store_codec_forms() {
+    for (s, codec, source) in [
+        ("WEBFLAC", Codec::Flac, Some(Source::Web)),
+        ("CDFLAC", Codec::Flac, Some(Source::Cd)),
+        ("FLAC M4A", Codec::Flac, None),
+        ("iTunes Plus", Codec::Aac, Some(Source::Web)),
+        ("AAC-VBR", Codec::Aac, None),
+        ("Ogg-Vorbis Q10", Codec::Vorbis, None),
+    ] {
+        let a = scan(s);
+        assert_eq!((a.codec, a.source), (Some(codec), source), "{s}");
+    }
+    assert!(scan("iTunes Plus").itunes);
+    assert_eq!(scan("Ogg-Vorbis Q10").vorbis_quality, Some(10));
+    assert_eq!(scan("AAC, 256 kbps VBR").bitrate_kbps, Some(256));
+    // a group named NBFLAC is not a codec
+    assert_eq!(scan("NBFLAC").codec, None);
+    assert_eq!(scan("WEBFLACK").codec, None);
 }

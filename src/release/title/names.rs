@@ -2,6 +2,8 @@
 //! really is — a label in brackets, a disc marker, a year that belongs to
 //! the name, a dotted scene tail.
 
+use std::borrow::Cow;
+
 use super::super::vocab::{Tagness, clean, tagness};
 use super::scene::scene_spaces;
 use super::{GroupKind, classify};
@@ -116,4 +118,41 @@ pub(super) fn undot_tail(title: &str) -> String {
         return title.to_owned();
     }
     format!("{head}{}", scene_spaces(last))
+}
+
+/// `Artist - Album-192kbps`: a bitrate glued to the last name word with a
+/// dash is a tag of its own, spread out as `Album 192kbps`. Only a number
+/// followed by `kbps`, which no name ends in, so "Blink-182" stays. Copies
+/// the title only when there is something to spread.
+pub(super) fn unglue_bitrate(title: &str) -> Cow<'_, str> {
+    let bytes = title.as_bytes();
+    let mut dashes = Vec::new();
+    for i in 0..bytes.len().saturating_sub(3) {
+        if !bytes[i..i + 4].eq_ignore_ascii_case(b"kbps") {
+            continue;
+        }
+        let digits = bytes[..i]
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        let dash = i.wrapping_sub(digits + 1);
+        if (2..=3).contains(&digits)
+            && dash > 0
+            && dash < i
+            && bytes[dash] == b'-'
+            && bytes[dash - 1].is_ascii_alphanumeric()
+        {
+            dashes.push(dash);
+        }
+    }
+    if dashes.is_empty() {
+        return Cow::Borrowed(title);
+    }
+    let mut out = title.to_owned().into_bytes();
+    for d in dashes {
+        out[d] = b' ';
+    }
+    // only an ASCII dash was replaced by an ASCII space
+    String::from_utf8(out).map_or(Cow::Borrowed(title), Cow::Owned)
 }

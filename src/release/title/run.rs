@@ -84,6 +84,33 @@ pub(super) fn split_run(text: &str, stop_at_codec: bool) -> (String, Option<Stri
     (text[..cut].to_owned(), Some(text[cut..].to_owned()))
 }
 
+/// A run-on title whose tags are followed by more words ("Artist Album 2015
+/// CD FLAC PERFECT", "Album 1999 FLAC (cross-seeded)"), so [`split_run`]
+/// finds no trailing run. The tags start at a codec word that has a strong
+/// tag next to it (a year, a source, a bitrate), taking the tag words just
+/// before it along; everything from there is tag text. A codec word among
+/// name words ("The FLAC Sessions") has no such neighbour and stays.
+pub(super) fn split_run_on(text: &str) -> Option<(String, String)> {
+    let words = word_positions(text);
+    let strong = |i: usize| {
+        words
+            .get(i)
+            .is_some_and(|(_, w)| name_aware_tagness(w) == Tagness::Strong)
+    };
+    let codec_at = (1..words.len()).find(|&i| {
+        let w = clean(words[i].1).to_lowercase();
+        let codec = CODEC_WORDS.contains(&w.as_str()) || w.ends_with("flac");
+        codec && strong(i) && (strong(i - 1) || strong(i + 1))
+    })?;
+    let mut first = codec_at;
+    while first > 1 && strong(first - 1) {
+        first -= 1;
+    }
+    let cut = words[first].0;
+    let name = trim_name(&text[..cut]);
+    (!name.is_empty()).then(|| (text[..cut].to_owned(), text[cut..].to_owned()))
+}
+
 /// Function words and possessives bind the next word into a name phrase.
 pub(super) fn is_phrase_glue(word: &str) -> bool {
     let w = word.to_lowercase();

@@ -62,11 +62,7 @@ impl Builder {
             album_segs.push(tag_segs[0].clone());
             tag_segs = &tag_segs[1..];
         }
-        let tag_text = tag_segs
-            .iter()
-            .map(|s| number_pair(s).unwrap_or_else(|| s.clone()))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let tag_text = join_tag_fields(tag_segs);
         self.scan_tags(&tag_text);
         let pieces = split_brackets(&album_segs.join(" - "));
         for t in &pieces.tags {
@@ -232,6 +228,46 @@ fn number_pair(seg: &str) -> Option<String> {
     (words.len() > 1 && numbers).then(|| words.join("-"))
 }
 
+/// The tag fields as one tag text. A bit depth and a sample rate written as
+/// two fields (`-24-96-`, `-24-44-`) are rejoined with `-` ("24-96"), the
+/// way the tag reading knows them; other fields are joined by spaces.
+fn join_tag_fields(segs: &[String]) -> String {
+    let mut text = String::with_capacity(segs.iter().map(|s| s.len() + 1).sum());
+    let mut after_depth = false;
+    for seg in segs {
+        let field = number_pair(seg);
+        let field = field.as_deref().unwrap_or(seg);
+        if !text.is_empty() {
+            text.push(if after_depth && is_rate_field(field) {
+                '-'
+            } else {
+                ' '
+            });
+        }
+        text.push_str(field);
+        after_depth = matches!(field, "16" | "24" | "32");
+    }
+    text
+}
+
+/// A sample rate in kilohertz as a scene field writes it ("96", "44.1").
+fn is_rate_field(field: &str) -> bool {
+    matches!(
+        field,
+        "44" | "44.1"
+            | "48"
+            | "88"
+            | "88.2"
+            | "96"
+            | "176"
+            | "176.4"
+            | "192"
+            | "352"
+            | "352.8"
+            | "384"
+    )
+}
+
 /// Scene live recordings name the broadcast and the day:
 /// `Artist-Live_At_X-SAT-06-29-2019-GRP` (satellite), `-CABLE-`, `-FM-`,
 /// `-SBD-` (soundboard). Upper case only, as the scene writes them, so an
@@ -262,6 +298,25 @@ fn is_live_marker(seg: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::super::parse_title;
+
+    #[test]
+    fn depth_and_rate_as_two_fields() {
+        for (t, d, r) in [
+            ("Artist-Album-24-96-WEB-FLAC-2019-GRP", 24, 96_000),
+            ("Artist-Album-24-44-WEB-FLAC-2019-GRP", 24, 44_100),
+            ("Artist-Album-24-192-WEB-FLAC-2019-GRP", 24, 192_000),
+            ("Artist-Album-24-48-WEB-2019-GRP", 24, 48_000),
+            ("Artist-Album-16-44-WEB-FLAC-2019-GRP", 16, 44_100),
+        ] {
+            let p = parse_title(t);
+            assert_eq!((p.bit_depth, p.sample_rate_hz), (Some(d), Some(r)), "{t}");
+            assert_eq!(p.year, Some(2019), "{t}");
+            assert_eq!(p.release_group.as_deref(), Some("GRP"), "{t}");
+        }
+        // a lone number field is not a depth
+        let p = parse_title("Artist-Album-24-WEB-2019-GRP");
+        assert_eq!(p.sample_rate_hz, None);
+    }
 
     fn names(t: &str) -> (Option<String>, Option<String>) {
         let p = parse_title(t);
@@ -314,6 +369,8 @@ mod tests {
             ),
             ("Artist-Album-Part_2-2019-GRP", "Artist", "Album - Part 2"),
             ("Artist-Album-24_96-WEB-2019-GRP", "Artist", "Album"),
+            ("Artist-Album-24-96-WEB-2019-GRP", "Artist", "Album"),
+            ("24_Hours-96_Tears-WEB-2019-GRP", "24 Hours", "96 Tears"),
             (
                 "Artist_Name-Live_At_Glastonbury-SAT-06-29-2019-GRP",
                 "Artist Name",
