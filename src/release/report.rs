@@ -56,6 +56,7 @@ pub fn details_json(p: &ParsedTitle, guess: &QualityGuess) -> Value {
         "revision": p.revision,
         "lossless_word": p.lossless_word,
         "various_artists": p.various_artists,
+        "unparseable": p.unparseable,
         "quality": Some(quality_label(guess)).filter(|l| !l.is_empty()),
         "lossless": guess.lossless,
         "average_kbps": guess.average_kbps,

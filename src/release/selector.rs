@@ -448,6 +448,14 @@ mod tests {
         };
         let r = reasons(&s, Quality::Lossless, pack);
         assert_eq!(r, vec![Rejection::Discography]);
+        let hash = Release {
+            title: "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00".into(),
+            ..good()
+        };
+        assert_eq!(
+            reasons(&s, Quality::Any, hash),
+            vec![Rejection::Unparseable]
+        );
     }
 
     #[test]

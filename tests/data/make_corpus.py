@@ -8,12 +8,13 @@ Run from this directory: python3 make_corpus.py > release_titles.tsv
 
 HEADER = ["title", "codec", "bitrate_kbps", "vbr_preset", "vorbis_quality", "bit_depth",
           "sample_rate_hz", "source", "artist", "album", "year", "editions", "discography",
-          "release_group", "revision", "lossless_word", "various_artists"]
+          "release_group", "revision", "lossless_word", "various_artists", "unparseable"]
 NONE = "~"
 
 def row(title, **kw):
     r = {k: NONE for k in HEADER}
-    r.update(discography="no", lossless_word="no", various_artists="no", codec="unknown")
+    r.update(discography="no", lossless_word="no", various_artists="no", codec="unknown",
+             unparseable="no")
     r["title"] = title
     for k, v in kw.items():
         r[k] = str(v)
@@ -789,6 +790,29 @@ REVISIONS = [
       codec="MP3", bitrate_kbps=320),
 ]
 
+# Issue 12, family 6: not release titles. Nothing is read from them. NEAR
+# rows: real titles that share a feature (hex-like words, a run-together
+# name, a video word in a tag).
+def junk(title):
+    return row(title, discography="no", unparseable="yes")
+
+UNPARSEABLE = [
+    junk("d41d8cd98f00b204e9800998ecf8427e"),
+    junk("c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00"),
+    junk("aZ3kQ9vL0pXw2mN7rT5b"),
+    junk("Xk29fLq0ZpW8mN3vR7tB"),
+    junk("\"Album.part01.rar\" yEnc (1/20)"),
+    junk("[01/20] - \"abc123.par2\" yEnc"),
+    junk("Artist - Live at Wembley 1986.mkv"),
+    junk("Artist.Live.2019.1080p.mp4"),
+    junk("concert.avi"),
+    # NEAR
+    r("Deadbeef - Cafebabe (2019)", "Deadbeef", "Cafebabe", 2019),
+    r("TheDarkSideOfTheMoon", None, "TheDarkSideOfTheMoon"),
+    r("Artist - Album (2019) [FLAC] [MP4 Video]", "Artist", "Album", 2019, codec="FLAC"),
+    r("Artist - Yenceslas (2019)", "Artist", "Yenceslas", 2019),
+]
+
 
 def main():
     rows = []
@@ -809,6 +833,7 @@ def main():
     rows.extend(BITRATE_ONLY)
     rows.extend(RUN_ON)
     rows.extend(REVISIONS)
+    rows.extend(UNPARSEABLE)
     print("\t".join(HEADER))
     for r in rows:
         print("\t".join(r[k] for k in HEADER))
