@@ -40,6 +40,7 @@ fn fields(p: &ParsedTitle) -> Vec<(&'static str, String)> {
         ("revision", opt(p.revision)),
         ("lossless_word", yes_no(p.lossless_word)),
         ("various_artists", yes_no(p.various_artists)),
+        ("unparseable", yes_no(p.unparseable)),
     ]
 }
 

@@ -106,27 +106,47 @@ impl fmt::Display for Source {
     }
 }
 
-/// A re-release of the same release by its group.
+/// A re-release of the same release by its group, as Lidarr counts them:
+/// `PROPER` is version 2; `REPACK` / `RERIP` (the group fixing its own
+/// release) version 2 and a repack, `REPACK2` version 3; each scene `REAL`
+/// (upper case: a correction of someone else's PROPER) adds one to `real`.
+/// A higher revision of the same release is preferred (see the ranking).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum Revision {
-    Proper,
-    Repack,
-    Rerip,
+pub struct Revision {
+    pub version: u8,
+    pub repack: bool,
+    pub real: u8,
 }
 
-impl Revision {
-    pub fn name(self) -> &'static str {
-        match self {
-            Revision::Proper => "PROPER",
-            Revision::Repack => "REPACK",
-            Revision::Rerip => "RERIP",
+impl Default for Revision {
+    fn default() -> Self {
+        Revision {
+            version: 1,
+            repack: false,
+            real: 0,
         }
     }
 }
 
+impl Revision {
+    /// How much newer than the original release this is: 0 for none, one
+    /// step per version and per REAL (capped at 9 for the score).
+    pub fn level(self) -> u32 {
+        (u32::from(self.version.saturating_sub(1)) + u32::from(self.real)).min(9)
+    }
+}
+
 impl fmt::Display for Revision {
+    /// "v2", "v2 repack", "v3 repack real1": the corpus and labels.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        write!(f, "v{}", self.version)?;
+        if self.repack {
+            f.write_str(" repack")?;
+        }
+        if self.real > 0 {
+            write!(f, " real{}", self.real)?;
+        }
+        Ok(())
     }
 }
 
@@ -240,7 +260,9 @@ static SOURCE: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// "iTunes Plus": the store's 256 kbit/s AAC, named without the codec.
 static ITUNES_PLUS: LazyLock<Regex> = LazyLock::new(|| re(r"\bitunes\s*plus\b"));
-static REVISION: LazyLock<Regex> = LazyLock::new(|| re(r"\b(proper|repack|re-?rip)\b"));
+static REVISION: LazyLock<Regex> = LazyLock::new(|| re(r"\b(proper|repack|re-?rip)([1-9])?\b"));
+/// The scene's `REAL`, only in upper case: "real" is an ordinary word.
+static REAL: LazyLock<Regex> = LazyLock::new(|| re(r"\bREAL\b"));
 static LOSSLESS: LazyLock<Regex> = LazyLock::new(|| re(r"\blossless\b"));
 /// Video words (concert films on music trackers): no audio facts, but they
 /// are tags, so "(1080p)" is not taken for a subtitle of the album.
@@ -505,14 +527,27 @@ impl AudioTags {
             self.itunes |= m.as_str() == "itunes";
             self.source = self.source.or_else(|| source_of(m.as_str()));
         }
-        if let Some(m) = REVISION.find(&t) {
+        if let Some(c) = REVISION.captures(&t) {
             self.any = true;
-            let r = match m.as_str() {
-                "proper" => Revision::Proper,
-                "repack" => Revision::Repack,
-                _ => Revision::Rerip,
+            let n: u8 = c.get(2).and_then(|m| m.as_str().parse().ok()).unwrap_or(1);
+            let r = Revision {
+                // "REPACK2" is the second repack: version 3
+                version: n.saturating_add(1),
+                repack: &c[1] != "proper",
+                real: 0,
             };
             self.revision = self.revision.or(Some(r));
+        }
+        // counted on the original text (upper case), where it is one group
+        let real = if group.contains("REAL") {
+            REAL.find_iter(group).count()
+        } else {
+            0
+        };
+        if real > 0 {
+            self.any = true;
+            let r = self.revision.get_or_insert_with(Revision::default);
+            r.real = r.real.saturating_add(u8::try_from(real).unwrap_or(u8::MAX));
         }
         if LOSSLESS.is_match(&t) {
             self.any = true;

@@ -110,6 +110,10 @@ pub fn check_album(
     album: &Album,
     allow_discographies: bool,
 ) -> Vec<Rejection> {
+    // never matched by accident, whatever the album
+    if parsed.unparseable {
+        return vec![Rejection::Unparseable];
+    }
     let mut out = Vec::new();
     if album.artist.trim().is_empty() && album.title.trim().is_empty() {
         return out;

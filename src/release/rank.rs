@@ -3,15 +3,18 @@
 //!
 //! | criterion | contribution | range |
 //! |---|---|---|
-//! | tier preference (rank r from [`super::tier::tier_rank`], lower better) | (200 − r) × 1,000,000 | 100–200 M |
-//! | seeders by order of magnitude: unknown/0 → 0, 1–9 → 1, 10–99 → 2, … (cap 6) | bucket × 100,000 | 0–600 k |
+//! | tier preference (rank r from [`super::tier::tier_rank`], lower better) | (200 − r) × 10,000,000 | 1–2 G |
+//! | seeders by order of magnitude: unknown/0 → 0, 1–9 → 1, 10–99 → 2, … (cap 6) | bucket × 1,000,000 | 0–6 M |
+//! | revision level ([`super::Revision::level`]: PROPER/REPACK 1, REPACK2 2, each REAL +1; cap 9) | level × 100,000 | 0–900 k |
 //! | indexer priority p (lower wins, default 25, clamped 0–99) | (99 − p) × 1,000 | 0–99 k |
 //! | size closeness to the expected size: 9 − ⌊4·\|ln(size/expected)\|⌋, floored at 0 | × 100 | 0–900 |
 //! | freeleech (download volume factor 0) | 10 | 0–10 |
 //!
 //! Each criterion's largest contribution is below the smallest step of the
 //! one before, so a better tier always wins, then more seeders (by
-//! magnitude, so 10 and 30 tie but 10 and 100 do not), and so on. Equal
+//! magnitude, so 10 and 30 tie but 10 and 100 do not), then the higher
+//! revision of the same quality (a group's PROPER fixes its release, as
+//! Lidarr prefers it), and so on. Equal
 //! scores fall to [`compare`]'s tie-break: title, then guid, then indexer.
 
 use std::cmp::Ordering;
@@ -45,6 +48,8 @@ pub fn size_closeness(size_bytes: Option<u64>, expected_bytes: Option<u64>) -> u
 pub struct ScoreParts {
     pub tier_rank: u32,
     pub seeder_bucket: u32,
+    /// [`super::Revision::level`], 0 for an original release.
+    pub revision: u32,
     pub indexer_priority: i32,
     pub size_closeness: u32,
     pub freeleech: bool,
@@ -52,12 +57,13 @@ pub struct ScoreParts {
 
 impl ScoreParts {
     pub fn score(&self) -> f64 {
-        let tier = 200u32.saturating_sub(self.tier_rank.min(200)) as f64 * 1_000_000.0;
-        let seeders = self.seeder_bucket.min(6) as f64 * 100_000.0;
+        let tier = 200u32.saturating_sub(self.tier_rank.min(200)) as f64 * 10_000_000.0;
+        let seeders = self.seeder_bucket.min(6) as f64 * 1_000_000.0;
+        let revision = self.revision.min(9) as f64 * 100_000.0;
         let priority = (99 - self.indexer_priority.clamp(0, 99)) as f64 * 1_000.0;
         let size = self.size_closeness.min(9) as f64 * 100.0;
         let free = if self.freeleech { 10.0 } else { 0.0 };
-        tier + seeders + priority + size + free
+        tier + seeders + revision + priority + size + free
     }
 }
 
@@ -76,9 +82,14 @@ mod tests {
     use super::*;
 
     fn parts(tier: u32, seeders: u32, prio: i32, size: u32, free: bool) -> f64 {
+        revised(tier, seeders, 0, prio, size, free)
+    }
+
+    fn revised(tier: u32, seeders: u32, rev: u32, prio: i32, size: u32, free: bool) -> f64 {
         ScoreParts {
             tier_rank: tier,
             seeder_bucket: seeder_bucket(Some(seeders)),
+            revision: rev,
             indexer_priority: prio,
             size_closeness: size,
             freeleech: free,
@@ -99,6 +110,22 @@ mod tests {
         // size beats freeleech
         assert!(parts(0, 10, 25, 9, false) > parts(0, 10, 25, 8, true));
         assert!(parts(0, 10, 25, 9, true) > parts(0, 10, 25, 9, false));
+    }
+
+    #[test]
+    fn higher_revision_wins_at_equal_quality_and_seeders() {
+        use crate::release::parse_title;
+        let level = |t: &str| parse_title(t).revision.map_or(0, |r| r.level());
+        let original = level("Artist-Album-WEB-FLAC-2019-GRP");
+        let proper = level("Artist-Album-PROPER-WEB-FLAC-2019-GRP");
+        let repack2 = level("Artist-Album-REPACK2-WEB-FLAC-2019-GRP");
+        assert_eq!((original, proper, repack2), (0, 1, 2));
+        // revision beats priority, size and freeleech
+        assert!(revised(0, 10, proper, 99, 0, false) > revised(0, 10, original, 0, 9, true));
+        assert!(revised(0, 10, repack2, 99, 0, false) > revised(0, 10, proper, 0, 9, true));
+        // but not a better tier or more seeders (by magnitude)
+        assert!(revised(0, 10, original, 25, 0, false) > revised(1, 10, 9, 25, 9, true));
+        assert!(revised(0, 100, original, 25, 0, false) > revised(0, 10, 9, 0, 9, true));
     }
 
     #[test]

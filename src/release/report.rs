@@ -52,9 +52,11 @@ pub fn details_json(p: &ParsedTitle, guess: &QualityGuess) -> Value {
         "editions": p.editions,
         "release_group": p.release_group,
         "discography": p.discography,
-        "revision": p.revision.map(|r| r.name()),
+        // {version, repack, real}, null for an original release
+        "revision": p.revision,
         "lossless_word": p.lossless_word,
         "various_artists": p.various_artists,
+        "unparseable": p.unparseable,
         "quality": Some(quality_label(guess)).filter(|l| !l.is_empty()),
         "lossless": guess.lossless,
         "average_kbps": guess.average_kbps,

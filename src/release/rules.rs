@@ -52,6 +52,8 @@ pub enum Rejection {
         expected: String,
     },
     Discography,
+    /// The title is not a release title (see `ParsedTitle::unparseable`).
+    Unparseable,
 }
 
 /// "450 KB", "4.5 MB", "45 MB", "1.2 GB" (decimal units, as indexers show
@@ -138,6 +140,9 @@ impl fmt::Display for Rejection {
             ),
             Rejection::Discography => f.write_str(
                 "a discography or collection pack, and [release] allow_discographies is off",
+            ),
+            Rejection::Unparseable => f.write_str(
+                "not a release title (a hash, a random string, a Usenet subject or a video file)",
             ),
         }
     }

@@ -197,6 +197,7 @@ impl RankingSelector {
                 .or_else(|| tier_rank(&guess, Quality::Any))
                 .unwrap_or(100),
             seeder_bucket: seeder_bucket(release.seeders),
+            revision: parsed.revision.map_or(0, |r| r.level()),
             indexer_priority: release
                 .indexer_priority
                 .or_else(|| self.priorities.get(&release.indexer).copied())
@@ -447,6 +448,14 @@ mod tests {
         };
         let r = reasons(&s, Quality::Lossless, pack);
         assert_eq!(r, vec![Rejection::Discography]);
+        let hash = Release {
+            title: "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00".into(),
+            ..good()
+        };
+        assert_eq!(
+            reasons(&s, Quality::Any, hash),
+            vec![Rejection::Unparseable]
+        );
     }
 
     #[test]
@@ -481,6 +490,27 @@ mod tests {
         assert_eq!(order, ["many", "prio", "few", "alac", "hires"], "{sel:#?}");
         assert!(sel.rejected.is_empty());
         assert!(sel.accepted.windows(2).all(|w| w[0].score >= w[1].score));
+    }
+
+    #[test]
+    fn higher_revision_wins_at_equal_quality() {
+        let s = selector().with_indexer_priorities(HashMap::from([("best".into(), 1)]));
+        let rel = |guid: &str, title: &str, indexer: &str| Release {
+            guid: guid.into(),
+            title: title.into(),
+            indexer: indexer.into(),
+            ..good()
+        };
+        let (j, t) = ("jackett", "Artist-Album-REPACK2-WEB-FLAC-2019-GRP");
+        let releases = vec![
+            rel("orig", "Artist-Album-WEB-FLAC-2019-GRP", "best"),
+            rel("proper", "Artist-Album-PROPER-WEB-FLAC-2019-GRP", j),
+            rel("repack2", t, j),
+        ];
+        let sel = s.select_now(&album(), Quality::Any, releases, &History::default());
+        let order: Vec<_> = sel.accepted.iter().map(|c| &c.release.guid).collect();
+        // revision beats indexer priority (and the tier beats it: rank.rs)
+        assert_eq!(order, ["repack2", "proper", "orig"], "{sel:#?}");
     }
 
     #[test]

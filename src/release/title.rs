@@ -21,6 +21,7 @@ use super::audio::{AudioTags, Codec, Revision, Source, VbrPreset};
 use super::text::{is_edition_word, normalize};
 use super::vocab::{Tagness, clean, tagness};
 
+mod junk;
 mod names;
 mod run;
 mod scene;
@@ -57,6 +58,9 @@ pub struct ParsedTitle {
     /// The artist is "VA" / "Various Artists"; `artist` is then
     /// "Various Artists".
     pub various_artists: bool,
+    /// Not a release title (a hash, a random string, a `yEnc` subject, a
+    /// video file): nothing else is read from it, and the selector rejects it.
+    pub unparseable: bool,
 }
 
 static DISCOGRAPHY: LazyLock<Regex> = LazyLock::new(|| {
@@ -74,6 +78,12 @@ static LEADING_YEAR: LazyLock<Regex> = LazyLock::new(|| {
 /// Parses one title; never fails (a title with nothing recognisable parses to
 /// a mostly empty [`ParsedTitle`]).
 pub fn parse_title(title: &str) -> ParsedTitle {
+    if junk::is_unparseable(title) {
+        return ParsedTitle {
+            unparseable: true,
+            ..ParsedTitle::default()
+        };
+    }
     let quoted = corner_quoted_album(title);
     let prepared: String = quoted
         .as_deref()
@@ -491,6 +501,7 @@ impl Builder {
             revision: t.revision,
             lossless_word: t.lossless_word,
             various_artists: various,
+            unparseable: false,
         }
     }
 }

@@ -8,12 +8,13 @@ Run from this directory: python3 make_corpus.py > release_titles.tsv
 
 HEADER = ["title", "codec", "bitrate_kbps", "vbr_preset", "vorbis_quality", "bit_depth",
           "sample_rate_hz", "source", "artist", "album", "year", "editions", "discography",
-          "release_group", "revision", "lossless_word", "various_artists"]
+          "release_group", "revision", "lossless_word", "various_artists", "unparseable"]
 NONE = "~"
 
 def row(title, **kw):
     r = {k: NONE for k in HEADER}
-    r.update(discography="no", lossless_word="no", various_artists="no", codec="unknown")
+    r.update(discography="no", lossless_word="no", various_artists="no", codec="unknown",
+             unparseable="no")
     r["title"] = title
     for k, v in kw.items():
         r[k] = str(v)
@@ -67,7 +68,7 @@ SPACED_TEMPLATES = [
     ("{a} - {b} ({y}) [Hi-Res]", dict(bit_depth=24)),
     ("{a} - {b} ({y}) [MP3] [CBR 320]", dict(codec="MP3", bitrate_kbps=320)),
     ("{a} - {b} [{y} Remastered] [FLAC] [PROPER]",
-     dict(codec="FLAC", editions="remastered", revision="PROPER")),
+     dict(codec="FLAC", editions="remastered", revision="v2")),
 ]
 
 # scene names: (artist as written, album as written, artist, album, year)
@@ -94,12 +95,12 @@ SCENE_TEMPLATES = [
     ("{a}-{b}-(CAT123)-WEB-{y}-{g}", dict(source="WEB")),
     ("{a}-{b}-2CD-FLAC-{y}-{g}", dict(codec="FLAC", source="CD")),
     ("{a}-{b}-24BIT-WEB-FLAC-{y}-{g}", dict(codec="FLAC", source="WEB", bit_depth=24)),
-    ("{a}-{b}-PROPER-WEB-FLAC-{y}-{g}", dict(codec="FLAC", source="WEB", revision="PROPER")),
+    ("{a}-{b}-PROPER-WEB-FLAC-{y}-{g}", dict(codec="FLAC", source="WEB", revision="v2")),
     ("{a}-{b}-(Deluxe_Edition)-WEB-{y}-{g}", dict(source="WEB", editions="deluxe,edition")),
     ("{a}-{b}-VINYL-FLAC-{y}-{g}", dict(codec="FLAC", source="Vinyl")),
     ("{a}-{b}-WEB-V0-{y}-{g}", dict(source="WEB", vbr_preset="V0")),
     ("{a}-{b}-CD-MP3-320-{y}-{g}", dict(codec="MP3", source="CD", bitrate_kbps=320)),
-    ("{a}-{b}-REPACK-CD-{y}-{g}", dict(source="CD", revision="REPACK")),
+    ("{a}-{b}-REPACK-CD-{y}-{g}", dict(source="CD", revision="v2 repack")),
 ]
 
 SPECIAL = [
@@ -235,7 +236,7 @@ SPECIAL = [
         sample_rate_hz=96000, source="WEB", artist="Artist", album="Album", year=2019,
         release_group="GRP"),
     row("Artist-Album-RERIP-CD-FLAC-2001-GRP", codec="FLAC", source="CD", artist="Artist",
-        album="Album", year=2001, revision="RERIP", release_group="GRP"),
+        album="Album", year=2001, revision="v2 repack", release_group="GRP"),
     # nothing recognisable
     row("Artist - Album", artist="Artist", album="Album"),
     row("Just a Title", album="Just a Title"),
@@ -468,7 +469,7 @@ EXTRA = [
     r("Artist - Album (1999) [MP3 256 kbps]", "Artist", "Album", 1999, codec="MP3",
       bitrate_kbps=256),
     r("Artist - Album (2014) [FLAC] [WEB] [PROPER]", "Artist", "Album", 2014, codec="FLAC",
-      source="WEB", revision="PROPER"),
+      source="WEB", revision="v2"),
     r("Artist - Album (1996) [WAV] [CD]", "Artist", "Album", 1996, codec="WAV", source="CD"),
     r("Artist - Album (2008) [Cassette Rip] [FLAC]", "Artist", "Album", 2008, codec="FLAC",
       source="Cassette"),
@@ -761,6 +762,57 @@ RUN_ON = [
     r("Artist - Perfect Day 2015 FLAC", "Artist", "Perfect Day", 2015, codec="FLAC"),
 ]
 
+# Issue 12, family 7: revisions, as {version, repack, real} ("v2 repack").
+# NEAR rows: "Real" and "Proper" as name words.
+REVISIONS = [
+    r("Artist-Album-PROPER-WEB-FLAC-2019-GRP", "Artist", "Album", 2019, codec="FLAC",
+      source="WEB", release_group="GRP", revision="v2"),
+    r("Artist-Album-REPACK-WEB-FLAC-2019-GRP", "Artist", "Album", 2019, codec="FLAC",
+      source="WEB", release_group="GRP", revision="v2 repack"),
+    r("Artist-Album-REPACK2-WEB-FLAC-2019-GRP", "Artist", "Album", 2019, codec="FLAC",
+      source="WEB", release_group="GRP", revision="v3 repack"),
+    r("Artist-Album-RERIP-CD-FLAC-2001-GRP", "Artist", "Album", 2001, codec="FLAC",
+      source="CD", release_group="GRP", revision="v2 repack"),
+    r("Artist-Album-RERIP2-CD-FLAC-2001-GRP", "Artist", "Album", 2001, codec="FLAC",
+      source="CD", release_group="GRP", revision="v3 repack"),
+    r("Artist-Album-REAL-PROPER-WEB-FLAC-2019-GRP", "Artist", "Album", 2019, codec="FLAC",
+      source="WEB", release_group="GRP", revision="v2 real1"),
+    r("Artist_Name-Album_Name-REAL-WEB-2019-GRP", "Artist Name", "Album Name", 2019,
+      source="WEB", release_group="GRP", revision="v1 real1"),
+    r("Artist - Album (2019) [FLAC] [REPACK]", "Artist", "Album", 2019, codec="FLAC",
+      revision="v2 repack"),
+    # NEAR
+    r("Artist - Real Love (2019) [FLAC]", "Artist", "Real Love", 2019, codec="FLAC"),
+    r("Artist-Real_Love-WEB-FLAC-2019-GRP", "Artist", "Real Love", 2019, codec="FLAC",
+      source="WEB", release_group="GRP"),
+    r("Proper - Album (2019) [FLAC]", "Proper", "Album", 2019, codec="FLAC"),
+    r("Artist - Proper Goodbye (2019) [MP3 320]", "Artist", "Proper Goodbye", 2019,
+      codec="MP3", bitrate_kbps=320),
+]
+
+# Issue 12, family 6: not release titles. Nothing is read from them. NEAR
+# rows: real titles that share a feature (hex-like words, a run-together
+# name, a video word in a tag).
+def junk(title):
+    return row(title, discography="no", unparseable="yes")
+
+UNPARSEABLE = [
+    junk("d41d8cd98f00b204e9800998ecf8427e"),
+    junk("c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00"),
+    junk("aZ3kQ9vL0pXw2mN7rT5b"),
+    junk("Xk29fLq0ZpW8mN3vR7tB"),
+    junk("\"Album.part01.rar\" yEnc (1/20)"),
+    junk("[01/20] - \"abc123.par2\" yEnc"),
+    junk("Artist - Live at Wembley 1986.mkv"),
+    junk("Artist.Live.2019.1080p.mp4"),
+    junk("concert.avi"),
+    # NEAR
+    r("Deadbeef - Cafebabe (2019)", "Deadbeef", "Cafebabe", 2019),
+    r("TheDarkSideOfTheMoon", None, "TheDarkSideOfTheMoon"),
+    r("Artist - Album (2019) [FLAC] [MP4 Video]", "Artist", "Album", 2019, codec="FLAC"),
+    r("Artist - Yenceslas (2019)", "Artist", "Yenceslas", 2019),
+]
+
 
 def main():
     rows = []
@@ -780,6 +832,8 @@ def main():
     rows.extend(HIRES)
     rows.extend(BITRATE_ONLY)
     rows.extend(RUN_ON)
+    rows.extend(REVISIONS)
+    rows.extend(UNPARSEABLE)
     print("\t".join(HEADER))
     for r in rows:
         print("\t".join(r[k] for k in HEADER))

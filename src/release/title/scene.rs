@@ -205,7 +205,12 @@ fn segment_is_tag(seg: &str) -> bool {
     if seg.starts_with('(') && seg.ends_with(')') || seg.starts_with('[') && seg.ends_with(']') {
         return true;
     }
-    if is_scene_language(seg) || is_scene_marker(&seg.to_lowercase()) || is_live_marker(seg) {
+    // "REAL" (upper case) is the scene's revision word, not an album
+    if is_scene_language(seg)
+        || is_scene_marker(&seg.to_lowercase())
+        || is_live_marker(seg)
+        || seg == "REAL"
+    {
         return true;
     }
     let words: Vec<&str> = seg.split(' ').collect();
