@@ -36,6 +36,8 @@ fn fields(p: &ParsedTitle) -> Vec<(&'static str, String)> {
             },
         ),
         ("discography", yes_no(p.discography)),
+        ("discography_start", opt(p.discography_start)),
+        ("discography_end", opt(p.discography_end)),
         ("release_group", opt(p.release_group.as_deref())),
         ("revision", opt(p.revision)),
         ("lossless_word", yes_no(p.lossless_word)),

@@ -52,6 +52,8 @@ pub fn details_json(p: &ParsedTitle, guess: &QualityGuess) -> Value {
         "editions": p.editions,
         "release_group": p.release_group,
         "discography": p.discography,
+        "discography_start": p.discography_start,
+        "discography_end": p.discography_end,
         // {version, repack, real}, null for an original release
         "revision": p.revision,
         "lossless_word": p.lossless_word,

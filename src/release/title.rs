@@ -50,6 +50,9 @@ pub struct ParsedTitle {
     pub editions: Vec<String>,
     /// A discography, anthology or collection pack rather than one album.
     pub discography: bool,
+    /// The years a discography spans ("Discography 1998-2001"), when given.
+    pub discography_start: Option<u16>,
+    pub discography_end: Option<u16>,
     /// The scene group (`…-GROUP`).
     pub release_group: Option<String>,
     pub revision: Option<Revision>,
@@ -68,6 +71,20 @@ static DISCOGRAPHY: LazyLock<Regex> = LazyLock::new(|| {
         r"\b(?:discography|discografia|discografía|discographie|diskografie|дискография|anthology|collection|complete works|complete (?:studio )?albums|studio albums|\d+\s*albums)\b",
     )
     .unwrap_or_else(|e| panic!("bad built-in pattern: {e}"))
+});
+
+/// Two years joined by a dash ("1998-2001", "1998_-_2001", "[1985 - 2015]"):
+/// the span of a discography. Not `\b`-bounded: scene titles join words
+/// with `_`, a word character.
+static YEAR_SPAN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^\d])((?:19|20)\d\d)[\s_]*[-–—~][\s_]*((?:19|20)\d\d)(?:[^\d]|$)")
+        .unwrap_or_else(|e| panic!("bad built-in pattern: {e}"))
+});
+
+/// "(46 CD)", "[12CD]": a count of discs in brackets.
+static CD_COUNT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[(\[]\s*(\d{1,3})\s*x?\s*cds?\s*[)\]]")
+        .unwrap_or_else(|e| panic!("bad built-in pattern: {e}"))
 });
 
 static LEADING_YEAR: LazyLock<Regex> = LazyLock::new(|| {
@@ -108,8 +125,35 @@ pub fn parse_title(title: &str) -> ParsedTitle {
         builder.spaced(prepared);
     }
     let mut parsed = builder.finish();
-    parsed.discography = DISCOGRAPHY.is_match(&title.to_lowercase());
+    // "Discography_1998-2001": `_` is a space of scene names, and a word
+    // character that would hide the word from `\b`
+    let mut lower = title.to_lowercase();
+    if lower.contains('_') {
+        lower = lower.replace('_', " ");
+    }
+    parsed.discography = DISCOGRAPHY.is_match(&lower) || is_cd_pack(&lower);
+    if parsed.discography {
+        (parsed.discography_start, parsed.discography_end) = year_span(&lower).unzip();
+    }
     parsed
+}
+
+/// The span of years a pack covers, first year before the last.
+fn year_span(lower: &str) -> Option<(u16, u16)> {
+    YEAR_SPAN
+        .captures(lower)
+        .and_then(|c| Some((c[1].parse::<u16>().ok()?, c[2].parse::<u16>().ok()?)))
+        .filter(|(start, end)| start < end)
+}
+
+/// "(46 CD) [1985 - 2015]": a box of many discs is a pack of albums — ten
+/// or more discs, or five or more over a span of years. "(2CD)" is one
+/// album on two discs.
+fn is_cd_pack(lower: &str) -> bool {
+    CD_COUNT
+        .captures(lower)
+        .and_then(|c| c[1].parse::<u32>().ok())
+        .is_some_and(|n| n >= 10 || (n >= 5 && year_span(lower).is_some()))
 }
 
 /// Scene internal releases append `_INT` / ` iNT` to the group
@@ -497,6 +541,8 @@ impl Builder {
             source: t.source,
             editions: self.editions,
             discography: false,
+            discography_start: None,
+            discography_end: None,
             release_group: self.group,
             revision: t.revision,
             lossless_word: t.lossless_word,

@@ -8,6 +8,7 @@ Run from this directory: python3 make_corpus.py > release_titles.tsv
 
 HEADER = ["title", "codec", "bitrate_kbps", "vbr_preset", "vorbis_quality", "bit_depth",
           "sample_rate_hz", "source", "artist", "album", "year", "editions", "discography",
+          "discography_start", "discography_end",
           "release_group", "revision", "lossless_word", "various_artists", "unparseable"]
 NONE = "~"
 
@@ -162,15 +163,15 @@ SPECIAL = [
         artist="Various Artists", album="Хиты 90-х", year=2005, various_artists="yes"),
     # discographies and packs
     row("Artist - Discography 1990-2000 [FLAC]", codec="FLAC", artist="Artist",
-        album="Discography", discography="yes"),
+        album="Discography", discography="yes", discography_start=1990, discography_end=2000),
     row("Artist - Discography (1990-2000) [MP3 320]", codec="MP3", bitrate_kbps=320,
-        artist="Artist", album="Discography", discography="yes"),
+        artist="Artist", album="Discography", discography="yes", discography_start=1990, discography_end=2000),
     row("Artist - The Collection (2001) [FLAC]", codec="FLAC", artist="Artist",
         album="The Collection", year=2001, discography="yes"),
     row("Artist - Anthology 1965-1975 [FLAC]", codec="FLAC", artist="Artist",
-        album="Anthology", discography="yes"),
+        album="Anthology", discography="yes", discography_start=1965, discography_end=1975),
     row("(Rock) Кино - Дискография - 1982-1990, FLAC (image+.cue), lossless", codec="FLAC",
-        artist="Кино", album="Дискография", discography="yes", lossless_word="yes"),
+        artist="Кино", album="Дискография", discography="yes", lossless_word="yes", discography_start=1982, discography_end=1990),
     row("Artist - Complete Studio Albums (2015) [FLAC 24-96]", codec="FLAC", bit_depth=24,
         sample_rate_hz=96000, artist="Artist", album="Complete Studio Albums", year=2015,
         discography="yes"),
@@ -394,18 +395,18 @@ EXTRA = [
     r("(Pop) [CD] Artist - Album - 2005, MP3 (tracks), VBR V0", "Artist", "Album", 2005,
       codec="MP3", vbr_preset="V0", source="CD"),
     r("(Rock) Аквариум - Дискография (1981-2020), MP3, 320 kbps", "Аквариум", "Дискография",
-      codec="MP3", bitrate_kbps=320, discography="yes"),
+      codec="MP3", bitrate_kbps=320, discography="yes", discography_start=1981, discography_end=2020),
     r("(Метал) [WEB] Ария - Герой асфальта - 1987, FLAC (tracks), lossless", "Ария",
       "Герой асфальта", 1987, codec="FLAC", source="WEB", lossless_word="yes"),
     # discographies and boxes
     r("Artist - Discography (1990-2020) [FLAC]", "Artist", "Discography", codec="FLAC",
-      discography="yes"),
+      discography="yes", discography_start=1990, discography_end=2020),
     r("Bob Dylan - The Complete Studio Albums (Box Set, 15CD)", "Bob Dylan",
       "The Complete Studio Albums", source="CD", discography="yes"),
     r("Artist - 5 Albums (2010) [MP3 320]", "Artist", "5 Albums", 2010, codec="MP3",
       bitrate_kbps=320, discography="yes"),
     r("Artist - Studio Albums 1970-1980 [FLAC]", "Artist", "Studio Albums", codec="FLAC",
-      discography="yes"),
+      discography="yes", discography_start=1970, discography_end=1980),
     r("Artist - Greatest Hits (2004) [FLAC]", "Artist", "Greatest Hits", 2004, codec="FLAC"),
     # Asian and Cyrillic names
     r("米津玄師 - STRAY SHEEP (2020) [FLAC 24bit/96kHz]", "米津玄師", "STRAY SHEEP", 2020,
@@ -596,7 +597,7 @@ EXTRA = [
       source="CD", lossless_word="yes"),
     r("(Rock) Artist - Discography (37 releases) - 1970-2019, FLAC (image+.cue), lossless",
       "Artist", "Discography (37 releases)", codec="FLAC", discography="yes",
-      lossless_word="yes"),
+      lossless_word="yes", discography_start=1970, discography_end=2019),
     r("Artist - Album-WEB-2019-GRP", "Artist", "Album", 2019, source="WEB",
       release_group="GRP"),
     r("VA-Club_Hits_2019-2CD-2019-GRP", VA, "Club Hits 2019", 2019, source="CD",
@@ -813,6 +814,24 @@ UNPARSEABLE = [
     r("Artist - Yenceslas (2019)", "Artist", "Yenceslas", 2019),
 ]
 
+# Issue 12, family 5: discographies, with the span of years when given.
+# NEAR rows: a year range that is not a pack, a two-disc album.
+DISCOGRAPHIES = [
+    r("Artist - Discografia Completa (1990-2010) [MP3 320]", "Artist", "Discografia Completa",
+      codec="MP3", bitrate_kbps=320, discography="yes", discography_start=1990,
+      discography_end=2010),
+    r("Artist - Complete Discography [FLAC]", "Artist", "Complete Discography", codec="FLAC",
+      discography="yes"),
+    r("Artist - Complete Discography (46 CD) [1985 - 2015] [FLAC]", "Artist",
+      "Complete Discography", codec="FLAC", source="CD", discography="yes",
+      discography_start=1985, discography_end=2015),
+    # NEAR
+    r("Artist - Album (2CD) (2019) [FLAC]", "Artist", "Album", 2019, codec="FLAC",
+      source="CD"),
+    r("Artist - Album (3CD) [FLAC]", "Artist", "Album", codec="FLAC", source="CD"),
+    r("Artist - Discotheque (2019) [FLAC]", "Artist", "Discotheque", 2019, codec="FLAC"),
+]
+
 
 def main():
     rows = []
@@ -834,6 +853,7 @@ def main():
     rows.extend(RUN_ON)
     rows.extend(REVISIONS)
     rows.extend(UNPARSEABLE)
+    rows.extend(DISCOGRAPHIES)
     print("\t".join(HEADER))
     for r in rows:
         print("\t".join(r[k] for k in HEADER))

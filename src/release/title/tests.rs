@@ -128,3 +128,22 @@ fn layouts() {
     let p = parse_title("Artist - Album (XLCD121) (1997) [FLAC]");
     assert_eq!(p.album.as_deref(), Some("Album"));
 }
+
+#[test]
+fn discography_spans() {
+    let p = parse_title("Artist - Complete Discography (46 CD) [1985 - 2015] [FLAC]");
+    assert!(p.discography);
+    assert_eq!(
+        (p.discography_start, p.discography_end),
+        (Some(1985), Some(2015))
+    );
+    let p = parse_title("Artist - Box (12 CD) [FLAC]");
+    assert!(p.discography);
+    assert_eq!(p.discography_start, None);
+    assert!(parse_title("Artist-Discography_1998-2001-CD-FLAC-2007-GRP").discography);
+    // near misses: an album on a few discs, a range that is no pack
+    assert!(!parse_title("Artist - Album (2CD) (2019) [FLAC]").discography);
+    let p = parse_title("Artist - Live 1998-2001 (2003) [FLAC]");
+    assert!(!p.discography);
+    assert_eq!(p.discography_start, None);
+}
