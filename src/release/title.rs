@@ -25,6 +25,7 @@ mod junk;
 mod names;
 mod run;
 mod scene;
+mod suffix;
 
 use names::{is_label_bracket, split_disc_marker, undot_tail, unglue_bitrate, year_in_name};
 use run::{name_aware_tagness, split_run, split_run_on, word_positions};
@@ -117,7 +118,7 @@ pub fn parse_title(title: &str) -> ParsedTitle {
         .collect();
     let prepared = prepared.split_whitespace().collect::<Vec<_>>().join(" ");
 
-    let prepared = strip_internal_marker(&prepared);
+    let prepared = strip_internal_marker(suffix::strip_indexer_suffixes(&prepared));
     let mut builder = Builder::default();
     if is_scene_shaped(prepared) {
         builder.scene(prepared);
