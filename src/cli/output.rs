@@ -394,6 +394,32 @@ pub(super) async fn indexers_search(
     Ok(ExitCode::SUCCESS)
 }
 
+/// ", REPACK v2" for a candidate whose title names a revision (from its
+/// evaluation's `revision` {version, repack, real}); empty otherwise.
+fn revision_note(details_json: &str) -> String {
+    let details: Value = serde_json::from_str(details_json).unwrap_or(Value::Null);
+    let revision = &details["revision"];
+    if !revision.is_object() {
+        return String::new();
+    }
+    let mut words = Vec::new();
+    // `real` counts the REAL markers (a real of a real is rare, but seen)
+    if revision["real"].as_u64().is_some_and(|n| n > 0) {
+        words.push("REAL".to_owned());
+    }
+    if revision["repack"].as_bool() == Some(true) {
+        words.push("REPACK".to_owned());
+    }
+    if let Some(v) = revision["version"].as_u64().filter(|v| *v > 1) {
+        words.push(format!("v{v}"));
+    }
+    if words.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", words.join(" "))
+    }
+}
+
 pub(super) async fn candidates(
     mut client: Client,
     run_id: String,
@@ -419,10 +445,11 @@ pub(super) async fn candidates(
             );
         } else if c.accepted {
             println!(
-                "✔ #{:<3} {} [{}] ({}, {} seeder{}, score {})",
+                "✔ #{:<3} {} [{}{}] ({}, {} seeder{}, score {})",
                 rank + 1,
                 r.title,
                 r.quality,
+                revision_note(&c.details_json),
                 r.indexer,
                 r.seeders,
                 if r.seeders == 1 { "" } else { "s" },
@@ -430,9 +457,10 @@ pub(super) async fn candidates(
             );
         } else {
             println!(
-                "✘      {} [{}] ({}): {}",
+                "✘      {} [{}{}] ({}): {}",
                 r.title,
                 r.quality,
+                revision_note(&c.details_json),
                 r.indexer,
                 c.rejection_reasons.join("; ")
             );
@@ -442,4 +470,29 @@ pub(super) async fn candidates(
         println!("no candidates (the run did not get to evaluating releases)");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::revision_note;
+
+    #[test]
+    fn revisions_are_shown_beside_the_quality() {
+        let details = |revision: &str| format!(r#"{{"quality":"FLAC","revision":{revision}}}"#);
+        assert_eq!(
+            revision_note(&details(r#"{"version":2,"repack":true,"real":0}"#)),
+            ", REPACK v2"
+        );
+        assert_eq!(
+            revision_note(&details(r#"{"version":2,"repack":false,"real":0}"#)),
+            ", v2"
+        );
+        assert_eq!(
+            revision_note(&details(r#"{"version":1,"repack":false,"real":1}"#)),
+            ", REAL"
+        );
+        assert_eq!(revision_note(&details("null")), "");
+        assert_eq!(revision_note("not json"), "");
+        assert_eq!(revision_note(""), "");
+    }
 }
