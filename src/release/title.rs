@@ -117,6 +117,7 @@ pub fn parse_title(title: &str) -> ParsedTitle {
         })
         .collect();
     let prepared = prepared.split_whitespace().collect::<Vec<_>>().join(" ");
+    let prepared = suffix::mended_separators(prepared);
 
     let prepared = strip_internal_marker(suffix::strip_indexer_suffixes(&prepared));
     let mut builder = Builder::default();

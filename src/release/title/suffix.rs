@@ -4,6 +4,25 @@
 //! (`[rarbg]`, `[eztv]`), a language word. None is the group, and each hides
 //! the scene shape, so they are taken off before the title is read.
 
+/// Separators that arrived mangled or in another scene spelling, mended to
+/// the ones the reader knows:
+/// - `Artist_-_Album-WEB-2016-320`: `_-_` is a spaced dash written with
+///   underscores; read as the field dash of the scene shape it belongs to;
+/// - `Artist ? Album (2007)`: a Unicode dash that lost its encoding on the
+///   way, when the title has no other spaced dash.
+pub(super) fn mended_separators(title: String) -> String {
+    if !title.contains(' ') && title.contains("_-_") {
+        return title.replace("_-_", "-");
+    }
+    let spaced_dash = [" - ", " – ", " — "].iter().any(|d| title.contains(d));
+    if !spaced_dash && let Some(at) = title.find(" ? ") {
+        let mut mended = title;
+        mended.replace_range(at..at + 3, " - ");
+        return mended;
+    }
+    title
+}
+
 /// Suffix words added after the group (compared without case).
 const POSTER_WORDS: &[&str] = &[
     "pre",
@@ -134,6 +153,31 @@ mod tests {
             ),
         ] {
             assert_eq!(strip(title), stripped, "{title}");
+        }
+    }
+
+    #[test]
+    fn mangled_separators_are_mended() {
+        use super::mended_separators as mend;
+        for (title, mended) in [
+            ("Artist_-_Album-WEB-2016-320", "Artist-Album-WEB-2016-320"),
+            (
+                "Some_Artist_-_Some_Album-WEB-2016-320",
+                "Some_Artist-Some_Album-WEB-2016-320",
+            ),
+            ("Artist ? Album (2007) FLAC", "Artist - Album (2007) FLAC"),
+        ] {
+            assert_eq!(mend(title.to_owned()), mended, "{title}");
+        }
+        // Near-misses: a question mark in a name, a spaced `_-_`.
+        for title in [
+            "Who? - Album (2007) FLAC",
+            "Artist - Why ? (2007) FLAC",
+            "Artist_-_Album - WEB",
+            "Artist - Album_-_Live (2007)",
+            "Question?Mark - Album",
+        ] {
+            assert_eq!(mend(title.to_owned()), title, "{title}");
         }
     }
 
