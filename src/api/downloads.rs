@@ -77,6 +77,7 @@ type Outbound = mpsc::Sender<Result<pb::DownloadUpdate, Status>>;
 /// What a watch asks for.
 #[derive(Debug, Clone)]
 pub struct Watch {
+    /// Album and download only: a watcher sees every state.
     pub filter: DownloadFilter,
     pub after_seq: i64,
     /// No library is configured: COMPLETED is as far as a download goes, so
@@ -129,7 +130,7 @@ pub async fn watch(
             () = tx.closed() => return Ok(()),
             received = live.recv() => match received {
                 Ok(event) => {
-                    if event.seq <= last || !filter_passes(&filter, &event.download) {
+                    if event.seq <= last || !filter.matches(&event.download) {
                         continue;
                     }
                     last = event.seq;
@@ -171,14 +172,6 @@ async fn catch_up(
             }
         }
     }
-}
-
-fn filter_passes(filter: &DownloadFilter, d: &DownloadRecord) -> bool {
-    DownloadFilter {
-        state: None,
-        ..filter.clone()
-    }
-    .matches(d)
 }
 
 async fn send(tx: &Outbound, event: &DownloadEvent, replayed: bool) -> bool {

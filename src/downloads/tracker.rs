@@ -546,12 +546,13 @@ async fn visible(save_path: &std::path::Path, files: &[ClientFile]) -> bool {
         return false;
     }
     match files.first() {
-        Some(first) if !first.name.contains("..") && !first.name.starts_with('/') => {
+        // The import's own name check: an unsafe name is the import's to
+        // refuse, with the reason, never a path to look at here.
+        Some(first) if crate::import::paths::check_name(&first.name).is_ok() => {
             tokio::fs::symlink_metadata(save_path.join(&first.name))
                 .await
                 .is_ok()
         }
-        // Unsafe names are the import's to refuse, with the reason.
         _ => true,
     }
 }

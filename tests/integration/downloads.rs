@@ -81,7 +81,9 @@ async fn until(
     }
 }
 
-async fn monitor_follow(scene: &Scene, server: &Server) -> (bool, String) {
+/// `musicagg monitor --json --follow` to its end, which must be a success;
+/// its stdout and stderr.
+async fn monitor_follow(scene: &Scene, server: &Server) -> String {
     let mut command = musicagg(scene.work.path());
     command.args([
         "monitor",
@@ -101,10 +103,13 @@ async fn monitor_follow(scene: &Scene, server: &Server) -> (bool, String) {
     .expect("monitor --follow ends")
     .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
-    (
+    let said = format!("{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
         output.status.success(),
-        format!("{stdout}\n{}", String::from_utf8_lossy(&output.stderr)),
-    )
+        "monitor --follow: {said}\nserve log: {}",
+        serve_log(scene)
+    );
+    said
 }
 
 async fn a_dead_release_fails_and_the_retry_imports_the_next(backend: Backend) {
@@ -139,12 +144,7 @@ async fn a_dead_release_fails_and_the_retry_imports_the_next(backend: Backend) {
     let db = TestDb::new(backend).await;
     let store = db.store().await;
     let server = serve(&scene, &db, "stalled_timeout = 4\n").await;
-    let (ok, output) = monitor_follow(&scene, &server).await;
-    assert!(
-        ok,
-        "monitor --follow: {output}\nserve log: {}",
-        serve_log(&scene)
-    );
+    let output = monitor_follow(&scene, &server).await;
 
     let downloads = store.album_downloads(&album()).await.unwrap();
     assert_eq!(downloads.len(), 2, "{downloads:#?}");
@@ -285,12 +285,7 @@ async fn releases_that_are_not_what_they_say_are_refused_with_real_torrents(back
     let db = TestDb::new(backend).await;
     let store = db.store().await;
     let server = serve(&scene, &db, "").await;
-    let (ok, output) = monitor_follow(&scene, &server).await;
-    assert!(
-        ok,
-        "monitor --follow: {output}\nserve log: {}",
-        serve_log(&scene)
-    );
+    monitor_follow(&scene, &server).await;
     let downloads = store.album_downloads(&album()).await.unwrap();
     assert_eq!(
         downloads

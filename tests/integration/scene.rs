@@ -185,36 +185,7 @@ impl Scene {
             ..Default::default()
         })
         .await;
-        let seeder_client = Qbittorrent::new(&musicagg::config::QbittorrentConfig {
-            save_path: Some(source.display().to_string()),
-            ..seeder.config(PASSWORD)
-        })
-        .unwrap();
-        let seeded = musicagg::magnet::ResolvedTorrent {
-            info_hash: hash.clone(),
-            torrent_file: Some(torrent),
-            ..Default::default()
-        };
-        seeder_client
-            .add(AddRequest {
-                torrent: &seeded,
-                run_id: RunId::new(),
-                name: ALBUM_NAME,
-            })
-            .await
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let state = seeder_client.torrents(&[&hash]).await.unwrap();
-            if state.first().is_some_and(|t| t.progress >= 1.0) {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the seeder never checked the album: {state:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        seed(&seeder, &source, torrent, &hash).await;
 
         let (leecher, leecher_files) = if options.client_view {
             let host = work.path().join("host-downloads");
