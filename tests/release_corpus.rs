@@ -93,3 +93,98 @@ fn every_field_of_every_title() {
         failures.join("\n")
     );
 }
+
+/// Real titles collected by another project for its own parser tests
+/// (`tests/data/real_titles.tsv`): the shapes indexers really return, with
+/// expectations nobody here wrote. Known misreads stay listed and must stay
+/// wrong until fixed (then the row says `ok`), so the figure is honest.
+#[test]
+fn real_titles_from_another_projects_tests() {
+    let data = include_str!("data/real_titles.tsv");
+    let mut lines = data.lines().filter(|l| !l.starts_with('#'));
+    let header: Vec<&str> = lines.next().expect("header row").split('\t').collect();
+    assert_eq!(
+        header,
+        [
+            "title",
+            "artist",
+            "album",
+            "discography",
+            "quality",
+            "group",
+            "unparseable",
+            "status"
+        ]
+    );
+    let (mut right, mut misread, mut failures) = (0, 0, Vec::new());
+    for line in lines.filter(|l| !l.trim().is_empty()) {
+        let cells: Vec<&str> = line.split('\t').collect();
+        assert_eq!(cells.len(), header.len(), "bad row: {line}");
+        let report = musicagg::release::parse_report(cells[0], None, None, None, None);
+        let p = parse_title(cells[0]);
+        let got = [
+            opt(p.artist.as_deref()),
+            opt(p.album.as_deref()),
+            yes_no(p.discography),
+            quality_class(&report),
+            opt(p.release_group.as_deref()),
+            yes_no(p.unparseable),
+        ];
+        let wrong: Vec<String> = got
+            .iter()
+            .zip(&cells[1..7])
+            .filter(|(g, e)| **e != "-" && g.as_str() != **e)
+            .map(|(g, e)| format!("expected {e:?}, got {g:?}"))
+            .collect();
+        match (cells[7], wrong.is_empty()) {
+            ("ok", true) => right += 1,
+            ("misread", false) => misread += 1,
+            ("ok", false) => failures.push(format!("{:?}: {}", cells[0], wrong.join("; "))),
+            ("misread", true) => {
+                failures.push(format!("{:?} is read right now: mark it ok", cells[0]))
+            }
+            (other, _) => panic!("bad status {other:?} in {line}"),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} real titles read wrong:\n{}",
+        failures.len(),
+        right + misread + failures.len(),
+        failures.join("\n")
+    );
+    assert!(right >= 100, "only {right} real titles checked");
+    eprintln!("{right} real titles read right, {misread} known misreads");
+}
+
+/// "MP3 320", "MP3 V0", "FLAC", "FLAC 24", "AAC 256", "Vorbis q10",
+/// "unknown": the quality a title names, in the terms of the real-title
+/// file. A bitrate without a codec is MP3 by convention; a 24-bit title
+/// without a codec is 24-bit lossless.
+fn quality_class(report: &serde_json::Value) -> String {
+    let codec = match report["codec"].as_str() {
+        Some(c) => c.to_owned(),
+        None if report["decided_by"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("bitrate without a codec")) =>
+        {
+            "MP3".into()
+        }
+        None if report["quality_tier"] == "lossless_hires" => return "FLAC 24".into(),
+        None => return "unknown".into(),
+    };
+    let detail = match codec.as_str() {
+        "MP3" => report["vbr_preset"]
+            .as_str()
+            .map(str::to_owned)
+            .or_else(|| report["bitrate_kbps"].as_u64().map(|b| b.to_string())),
+        "AAC" => report["bitrate_kbps"].as_u64().map(|b| b.to_string()),
+        "Vorbis" => report["vorbis_quality"].as_u64().map(|q| format!("q{q}")),
+        "FLAC" => (report["bit_depth"].as_u64() >= Some(24)).then(|| "24".into()),
+        _ => None,
+    };
+    match detail {
+        Some(d) => format!("{codec} {d}"),
+        None => codec,
+    }
+}

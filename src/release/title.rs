@@ -199,6 +199,26 @@ fn corner_quoted_album(title: &str) -> Option<String> {
     ))
 }
 
+/// "Artist - Album (2019) [FLAC] -GRP" or "… [FLAC] - GRP": a group set
+/// apart by a space after a bracket of tags. Returns the title without it
+/// and the group. A bracket of anything else before it ("(Live) - Paris")
+/// leaves the words in the name.
+fn spaced_group_suffix(title: &str) -> Option<(&str, &str)> {
+    let (head, last) = title.rsplit_once(' ')?;
+    let (head, group) = match last.strip_prefix('-') {
+        Some(group) => (head, group),
+        None => (head.strip_suffix(" -")?, last),
+    };
+    let head = head.trim_end();
+    let body = head.strip_suffix([']', ')'])?;
+    let body = &body[body.rfind(['[', '('])? + 1..];
+    let group_like = group.len() >= 2
+        && group.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && group.chars().any(char::is_alphabetic)
+        && tagness(group) == Tagness::Name;
+    (group_like && matches!(classify(body), GroupKind::Tag)).then_some((head, group))
+}
+
 /// "[FLAC] (J-Pop) Artist" → "Artist": what is left of a prefix once its
 /// leading bracket groups are gone.
 fn strip_leading_brackets(mut text: &str) -> &str {
@@ -262,13 +282,45 @@ fn is_catalogue(body: &str) -> bool {
         && body.chars().filter(char::is_ascii_digit).count() >= 3
 }
 
+/// "(Album)", "(Full Album)", "(Mixtape)": the kind of release, written
+/// after the name as a word of its own. Not part of the name, not an
+/// edition ("The White Album" keeps its word: only a bracket is read).
+fn is_release_type(body: &str) -> bool {
+    matches!(
+        body.trim().to_lowercase().as_str(),
+        "album" | "full album" | "studio album" | "mixtape" | "album version"
+    )
+}
+
+/// "(10 albums)", "(37 releases)", "(6 CDs)": how many items a pack holds,
+/// a description of it rather than part of its name.
+fn is_pack_count(body: &str) -> bool {
+    let mut words = body.split_whitespace();
+    let count = words
+        .next()
+        .is_some_and(|w| w.bytes().all(|b| b.is_ascii_digit()));
+    let unit = words.next().is_some_and(|w| {
+        matches!(
+            w.to_lowercase().as_str(),
+            "albums" | "releases" | "cds" | "cd" | "discs" | "lps" | "eps"
+        )
+    });
+    count && unit && words.next().is_none()
+}
+
+/// "(Pop-Punk | Alternative Rock)": a list of genres joined by `|`, as
+/// trackers add after a title. A subtitle has no `|`.
+fn is_genre_list(body: &str) -> bool {
+    body.contains(" | ")
+}
+
 fn classify(body: &str) -> GroupKind {
     let mut probe = AudioTags::default();
     probe.scan(body);
     if probe.any {
         return GroupKind::Tag;
     }
-    if is_catalogue(body) {
+    if is_catalogue(body) || is_release_type(body) || is_pack_count(body) || is_genre_list(body) {
         return GroupKind::Catalogue;
     }
     let words: Vec<&str> = body
@@ -457,12 +509,38 @@ impl Builder {
         for t in &pieces.tags {
             self.scan_tags(t);
         }
+        self.take_year_after_artist();
         self.album = self.strip_trailing_editions(trim_name(&album));
+    }
+
+    /// "Roberta Flack 2006 - The Very Best of": the year written after the
+    /// artist, when the title gives no other. "Class of 1984" keeps its year
+    /// (a function word binds it), as does an artist that is only a year.
+    fn take_year_after_artist(&mut self) {
+        if self.tags.year.is_some() {
+            return;
+        }
+        let Some(artist) = self.artist.as_deref() else {
+            return;
+        };
+        let Some((head, last)) = artist.rsplit_once(' ') else {
+            return;
+        };
+        let glued = head.rsplit(' ').next().is_some_and(run::is_phrase_glue);
+        if scene::is_year(last) && !glued && !trim_name(head).is_empty() {
+            let (head, year) = (trim_name(head).to_owned(), last.to_owned());
+            self.scan_tags(&year);
+            self.artist = Some(head);
+        }
     }
 
     /// "… FLAC-GRP" or "…]-GRP" at the very end: a scene group on a spaced
     /// title. The word before the dash must be a tag, so "Jay-Z" stays.
     fn take_group_suffix(&mut self, title: &str) -> String {
+        if let Some((head, group)) = spaced_group_suffix(title) {
+            self.group = Some(group.to_owned());
+            return head.to_owned();
+        }
         let (head, last) = match title.rfind(' ') {
             Some(i) => (&title[..=i], &title[i + 1..]),
             None => ("", title),

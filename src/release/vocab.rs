@@ -26,7 +26,7 @@ pub(crate) enum Tagness {
 
 static STRONG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?:(?:web|cd)?flac(?:16|24)?(?:bits?)?|alac|mp3|aac|m4a|wavpack|vorbis|ogg|wma|lossless|lossy|kbps|kbit|kb/s|vbr|cbr|v[0-9]|web|web-?dl|webrip|vinyl|vinylrip|\d+x?lp|sacd|sacd-iso|dsd\d*|dsf|dff|eac|cd-?rip|cassette|cd|cdda|\d+x?cd|dvd|dvda|dvd-a|blu-?ray|proper\d?|repack\d?|re-?rip\d?|hi-?res|\d{2,3}k(?:bps|bit)?|(?:16|24|32)-?bits?|(?:16|24|32)(?:b|-?bits?)?[-/](?:44(?:\.1)?|48|88(?:\.2)?|96|176(?:\.4)?|192|352(?:\.8)?|384)(?:k?hz|k)?|\d+(?:\.\d)?k?hz|(?:19|20)\d\d|(?:19|20)\d\d[-–](?:19|20)\d\d|mp3[-@]?\d+(?:kbps|k)?|@\d{2,3}(?:kbps|k)?|q\d+|tr24|(?:480|576|720|1080|2160)[pi]|x26[45]|h\.?26[45]|hevc|remux|bdrip)$",
+        r"^(?:(?:web|cd)?flac(?:16|24)?(?:bits?)?|alac|mp3|aac|m4a|wavpack|vorbis|ogg|ogg-vorbis|wma|lossless|lossy|kbps|kbit|kb/s|vbr|cbr|v[0-9]|web|web-?dl|webrip|vinyl|vinylrip|\d+x?lp|sacd|sacd-iso|dsd\d*|dsf|dff|eac|cd-?rip|cassette|cd|cdda|\d+x?cd|dvd|dvda|dvd-a|blu-?ray|proper\d?|repack\d?|re-?rip\d?|hi-?res|\d{2,3}k(?:bps|bit)?|(?:16|24|32)-?bits?|(?:16|24|32)(?:b|-?bits?)?[-/](?:44(?:\.1)?|48|88(?:\.2)?|96|176(?:\.4)?|192|352(?:\.8)?|384)(?:k?hz|k)?|\d+(?:\.\d)?k?hz|(?:19|20)\d\d|(?:19|20)\d\d[-–](?:19|20)\d\d|mp3[-@]?\d+(?:kbps|k)?|@\d{2,3}(?:kbps|k)?|q\d+|tr24|(?:480|576|720|1080|2160)[pi]|x26[45]|h\.?26[45]|hevc|remux|bdrip)$",
     )
     .unwrap_or_else(|e| panic!("bad built-in pattern: {e}"))
 });
@@ -133,5 +133,6 @@ mod tests {
         assert_eq!(tagness("2LP"), Tagness::Strong);
         assert_eq!(tagness("1080p"), Tagness::Strong);
         assert_eq!(tagness("x264"), Tagness::Strong);
+        assert_eq!(tagness("Ogg-Vorbis"), Tagness::Strong);
     }
 }

@@ -596,7 +596,7 @@ EXTRA = [
       "(image+.cue), lossless", "Pink Floyd", "The Dark Side Of The Moon", 1973, codec="FLAC",
       source="CD", lossless_word="yes"),
     r("(Rock) Artist - Discography (37 releases) - 1970-2019, FLAC (image+.cue), lossless",
-      "Artist", "Discography (37 releases)", codec="FLAC", discography="yes",
+      "Artist", "Discography", codec="FLAC", discography="yes",
       lossless_word="yes", discography_start=1970, discography_end=2019),
     r("Artist - Album-WEB-2019-GRP", "Artist", "Album", 2019, source="WEB",
       release_group="GRP"),
@@ -832,6 +832,90 @@ DISCOGRAPHIES = [
     r("Artist - Discotheque (2019) [FLAC]", "Artist", "Discotheque", 2019, codec="FLAC"),
 ]
 
+# Issue 12, family 8: poster, Usenet and site suffixes after the group, and
+# family 4's mangled separators (`_-_`, a dash that arrived as `?`). NEAR
+# rows: a hyphen in a name, a number that is not a repost, a `?` in a name.
+SUFFIXES = [
+    row('Artist-Album-WEB-FLAC-2019-GRP-Pre', codec='FLAC', source='WEB', artist='Artist', album='Album', year=2019, release_group='GRP'),
+    row('Artist-Album-WEB-FLAC-2019-GRP-postbot', codec='FLAC', source='WEB', artist='Artist', album='Album', year=2019, release_group='GRP'),
+    row('Artist-Album-WEB-FLAC-2019-GRP-xpost', codec='FLAC', source='WEB', artist='Artist', album='Album', year=2019, release_group='GRP'),
+    row('Artist-Album-WEB-FLAC-2019-GRP-Obfuscated', codec='FLAC', source='WEB', artist='Artist', album='Album', year=2019, release_group='GRP'),
+    row('Artist-Album-WEB-FLAC-2019-GRP-Scrambled', codec='FLAC', source='WEB', artist='Artist', album='Album', year=2019, release_group='GRP'),
+    row('Artist-Album-WEB-FLAC-2019-GRP-NZBgeek', codec='FLAC', source='WEB', artist='Artist', album='Album', year=2019, release_group='GRP'),
+    row('Artist-Album-WEB-FLAC-2019-GRP-1', codec='FLAC', source='WEB', artist='Artist', album='Album', year=2019, release_group='GRP'),
+    row('Artist-Album-WEB-FLAC-2019-GRP [rarbg]', codec='FLAC', source='WEB', artist='Artist', album='Album', year=2019, release_group='GRP'),
+    row('Artist-Album-WEB-FLAC-2019-GRP German', codec='FLAC', source='WEB', artist='Artist', album='Album', year=2019, release_group='GRP'),
+    row('Artist-Album-WEB-FLAC-2019-GRP-RP-xpost', codec='FLAC', source='WEB', artist='Artist', album='Album', year=2019, release_group='GRP'),
+    row('Blink-182 - Enema of the State (1999) [FLAC]', codec='FLAC', artist='Blink-182', album='Enema of the State', year=1999),
+    row('Artist-Album-WEB-FLAC-2019-GRP-123', codec='FLAC', source='WEB', artist='Artist', album='Album', year=2019),
+    row('Artist_-_Album-WEB-2016-320', bitrate_kbps=320, source='WEB', artist='Artist', album='Album', year=2016),
+    row('Some_Artist_-_Some_Album-WEB-2016-320', bitrate_kbps=320, source='WEB', artist='Some Artist', album='Some Album', year=2016),
+    row('Artist ? Album (2007) FLAC', codec='FLAC', artist='Artist', album='Album', year=2007),
+    row('Who? - Album (2007) FLAC', codec='FLAC', artist='Who?', album='Album', year=2007),
+    row('Artist - Why ? (2007) FLAC', codec='FLAC', artist='Artist', album='Why ?', year=2007),
+]
+
+# Issue 12, family 4: the artist/album split in the forms that fool a naive
+# reader. NEAR rows: a year that is the album, a bracket word that is part of
+# the name, a dash after a subtitle bracket, title-case prose.
+SPLITS = [
+    row('Artist-2007-Album-GRP', artist='Artist', album='Album', year=2007, release_group='GRP'),
+    row('Some_Artist-2007-Some_Album-WEB-FLAC-GRP', codec='FLAC', source='WEB',
+        artist='Some Artist', album='Some Album', year=2007, release_group='GRP'),
+    row('Artist-Album-JP_Retail-2019-GRP', artist='Artist', album='Album', year=2019,
+        release_group='GRP'),
+    row('Artist-Album-OST-2019-GRP', artist='Artist', album='Album', year=2019,
+        release_group='GRP'),
+    row('VA-Film_Name-OST-WEB-2019-GRP', source='WEB', artist='Various Artists',
+        album='Film Name', year=2019, release_group='GRP', various_artists='yes'),
+    row('VA-Summer_Hits-2019-GRP', artist='Various Artists', album='Summer Hits', year=2019,
+        release_group='GRP', various_artists='yes'),
+    row('Artist-Album-NMR-2019-GRP', artist='Artist', album='Album', year=2019,
+        release_group='GRP'),
+    row('Artist-Album-DE-Limited_Edition-2019-GRP', artist='Artist', album='Album', year=2019,
+        editions='limited,edition', release_group='GRP'),
+    row('Artist-Album-PROMO-CDR-2019-GRP', source='CD', artist='Artist', album='Album',
+        year=2019, release_group='GRP'),
+    row('Artist - Album (ABC123-2) (2019) [FLAC]', codec='FLAC', artist='Artist',
+        album='Album', year=2019),
+    row('Artist-Album-(ABC123-2)-WEB-2019-GRP', source='WEB', artist='Artist', album='Album',
+        year=2019, release_group='GRP'),
+    row('Artist - Album CD1 (2019) [FLAC]', codec='FLAC', source='CD', artist='Artist',
+        album='Album', year=2019),
+    row('Artist-Album-2CD-2019-GRP', source='CD', artist='Artist', album='Album', year=2019,
+        release_group='GRP'),
+    row('Artist - Album 2CD 1998 FLAC', codec='FLAC', source='CD', artist='Artist',
+        album='Album', year=1998),
+    row('Artist – Album (2019) [FLAC]', codec='FLAC', artist='Artist', album='Album',
+        year=2019),
+    row('Artist - Album (Album) 2019 FLAC', codec='FLAC', artist='Artist', album='Album',
+        year=2019),
+    row('Artist - Album 1998 2CD 192kbps RIP', bitrate_kbps=192, source='CD', artist='Artist',
+        album='Album', year=1998),
+    row('Artist-Discography_1998_-_2001-CD-FLAC-2007-GRP', codec='FLAC', source='CD',
+        artist='Artist', album='Discography', year=2007, discography='yes',
+        discography_start=1998, discography_end=2001, release_group='GRP'),
+    row('Artist - Album (2019) [FLAC] -GRP', codec='FLAC', artist='Artist', album='Album',
+        year=2019, release_group='GRP'),
+    row('Artist - Album [2019] [FLAC] - GRP', codec='FLAC', artist='Artist', album='Album',
+        year=2019, release_group='GRP'),
+    row('Please seed after you download this one', unparseable='yes'),
+    row('This is the best album I have ever heard!', unparseable='yes'),
+    # NEAR
+    row('Taylor_Swift-1989-Taylors_Version-WEB-2023-GRP', source='WEB', artist='Taylor Swift',
+        album='1989', year=2023, editions='version', release_group='GRP'),
+    row('Prince-1999-Remastered-WEB-2019-GRP', source='WEB', artist='Prince', album='1999',
+        year=2019, editions='remastered', release_group='GRP'),
+    row('Artist_Name-IT_Girl-2019-GRP', artist='Artist Name', album='IT Girl', year=2019,
+        release_group='GRP'),
+    row('Artist - The White Album (2019) [FLAC]', codec='FLAC', artist='Artist',
+        album='The White Album', year=2019),
+    row('Artist - Album (Live) - Paris', artist='Artist', album='Album (Live) - Paris'),
+    row('Neutral Milk Hotel In the Aeroplane Over the Sea',
+        album='Neutral Milk Hotel In the Aeroplane Over the Sea'),
+    row('Bright eyes lifted or the story', album='Bright eyes lifted or the story'),
+]
+
 
 def main():
     rows = []
@@ -854,6 +938,8 @@ def main():
     rows.extend(REVISIONS)
     rows.extend(UNPARSEABLE)
     rows.extend(DISCOGRAPHIES)
+    rows.extend(SUFFIXES)
+    rows.extend(SPLITS)
     print("\t".join(HEADER))
     for r in rows:
         print("\t".join(r[k] for k in HEADER))

@@ -2,12 +2,82 @@
 //! obfuscated posts (a hex hash, a random base62 string, a raw `yEnc`
 //! subject) and video files. Reading artist and album out of them would only
 //! produce false matches, so [`is_unparseable`] sets them apart and the
-//! selector rejects them with that reason.
+//! selector rejects them with that reason. A sentence ("Please seed after
+//! you download this one") is set apart too: it has no artist/album signal.
+
+use super::super::vocab::{Tagness, tagness};
 
 /// The title is a hash, a random string, a `yEnc` subject or a video file.
 pub(super) fn is_unparseable(title: &str) -> bool {
     let t = title.trim();
-    is_hex_hash(t) || is_random_token(t) || is_yenc_subject(t) || is_video_file(t)
+    is_hex_hash(t)
+        || is_random_token(t)
+        || is_split_random_token(t)
+        || is_yenc_subject(t)
+        || is_video_file(t)
+        || is_sentence(t)
+}
+
+/// A random string broken by one space, as some posts arrive
+/// ("Vrq6e1Aba3U amCjuEgV5R2QvdsLEGYF3YQAQkw8"): two words that, joined,
+/// are a random token of 24 or more characters.
+fn is_split_random_token(t: &str) -> bool {
+    let mut words = t.split(' ');
+    match (words.next(), words.next(), words.next()) {
+        (Some(a), Some(b), None) if a.len() + b.len() >= 24 => is_random_token(&format!("{a}{b}")),
+        _ => false,
+    }
+}
+
+/// Prose, not a title: six or more words with no separator, bracket,
+/// number or tag word, a capital first word, mostly lower-case words after
+/// it, and a word of talk ("you", "is", "please") or an end mark. Names are written in title case ("Neutral Milk Hotel In the
+/// Aeroplane Over the Sea" has two lower-case words in eight) or all in
+/// lower case as a style ("of montreal hissing fauna are you the
+/// destroyer"); neither is a sentence here.
+fn is_sentence(t: &str) -> bool {
+    if t.contains(['(', '[', '{', '_']) || [" - ", " – ", " — "].iter().any(|d| t.contains(d)) {
+        return false;
+    }
+    let words: Vec<&str> = t.split_whitespace().collect();
+    let Some((first, rest)) = words.split_first() else {
+        return false;
+    };
+    if words.len() < 6 || !first.starts_with(|c: char| c.is_uppercase()) {
+        return false;
+    }
+    let plain = words.iter().all(|w| {
+        !w.contains(|c: char| c.is_ascii_digit())
+            && !w.contains('-')
+            && matches!(tagness(w), Tagness::Name | Tagness::Separator)
+    });
+    let lower = rest
+        .iter()
+        .filter(|w| w.starts_with(|c: char| c.is_lowercase()))
+        .count();
+    // and it reads as prose: a pronoun or a verb of talk, or an end mark
+    let prose = t.ends_with(['.', '!', '?'])
+        || words.iter().any(|w| {
+            matches!(
+                w.to_lowercase()
+                    .trim_matches(|c: char| !c.is_alphanumeric()),
+                "i" | "you"
+                    | "we"
+                    | "is"
+                    | "are"
+                    | "was"
+                    | "were"
+                    | "please"
+                    | "here"
+                    | "have"
+                    | "has"
+                    | "will"
+                    | "can"
+                    | "thanks"
+                    | "download"
+            )
+        });
+    plain && prose && lower * 5 >= rest.len() * 4
 }
 
 /// 32 (MD5) or 40 (SHA-1, info hash) hex digits, nothing else.
@@ -67,6 +137,9 @@ mod tests {
             "\"Album.part01.rar\" yEnc (1/20)",
             "Artist - Live at Wembley 1986.mkv",
             "concert.MP4",
+            "Please seed after you download this one",
+            "Vrq6e1Aba3U amCjuEgV5R2QvdsLEGYF3YQAQkw8",
+            "This is the best album I have ever heard!",
         ] {
             assert!(is_unparseable(t), "{t}");
         }
@@ -84,6 +157,15 @@ mod tests {
             "Artist - Album (2019) [FLAC 24-96] MP4",
             "Artist - Yenceslas (2019)",
             "Artist - Album.2019.FLAC-GRP",
+            // near-misses of a sentence: title case, lower case as a style,
+            // a separator, tags, too short
+            "Neutral Milk Hotel In the Aeroplane Over the Sea",
+            "PinkFloyd TheDarkSideOfTheMoon",
+            "of montreal hissing fauna are you the destroyer",
+            "Belle and Sebastian - if you are feeling sinister",
+            "Fiona Apple when the pawn hits the conflicts flac",
+            "Fiona Apple when the pawn hits 1999",
+            "Bright eyes lifted or the story",
         ] {
             assert!(!is_unparseable(t), "{t}");
         }

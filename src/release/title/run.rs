@@ -86,9 +86,9 @@ pub(super) fn split_run(text: &str, stop_at_codec: bool) -> (String, Option<Stri
 
 /// A run-on title whose tags are followed by more words ("Artist Album 2015
 /// CD FLAC PERFECT", "Album 1999 FLAC (cross-seeded)"), so [`split_run`]
-/// finds no trailing run. The tags start at a codec word that has a strong
-/// tag next to it (a year, a source, a bitrate), taking the tag words just
-/// before it along; everything from there is tag text. A codec word among
+/// finds no trailing run. The tags start at a codec word (or a bitrate)
+/// that has a strong tag next to it (a year, a source, a bitrate), taking
+/// the tag words just before it along; everything from there is tag text. A codec word among
 /// name words ("The FLAC Sessions") has no such neighbour and stays.
 pub(super) fn split_run_on(text: &str) -> Option<(String, String)> {
     let words = word_positions(text);
@@ -99,8 +99,14 @@ pub(super) fn split_run_on(text: &str) -> Option<(String, String)> {
     };
     let codec_at = (1..words.len()).find(|&i| {
         let w = clean(words[i].1).to_lowercase();
-        let codec = CODEC_WORDS.contains(&w.as_str()) || w.ends_with("flac");
-        codec && strong(i) && (strong(i - 1) || strong(i + 1))
+        let codec = CODEC_WORDS.contains(&w.as_str()) || w.ends_with("flac") || is_bitrate(&w);
+        // "MP3 320 Kbps 2017": a bare bitrate may stand between the codec
+        // and the strong tag
+        let weak_then_strong = words
+            .get(i + 1)
+            .is_some_and(|(_, w)| name_aware_tagness(w) == Tagness::Weak)
+            && strong(i + 2);
+        codec && strong(i) && (strong(i - 1) || strong(i + 1) || weak_then_strong)
     })?;
     let mut first = codec_at;
     while first > 1 && strong(first - 1) {
@@ -109,6 +115,13 @@ pub(super) fn split_run_on(text: &str) -> Option<(String, String)> {
     let cut = words[first].0;
     let name = trim_name(&text[..cut]);
     (!name.is_empty()).then(|| (text[..cut].to_owned(), text[cut..].to_owned()))
+}
+
+/// "192kbps", "320k", "256kbit": a bitrate, an audio fact as telling as a
+/// codec word ("Album 1998 2CD 192kbps RIP").
+fn is_bitrate(lower: &str) -> bool {
+    let digits = lower.bytes().take_while(u8::is_ascii_digit).count();
+    (2..=3).contains(&digits) && matches!(&lower[digits..], "kbps" | "k" | "kbit" | "kb/s")
 }
 
 /// Function words and possessives bind the next word into a name phrase.

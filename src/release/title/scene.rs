@@ -35,6 +35,17 @@ impl Builder {
         if take_group {
             self.group = segs.pop();
         }
+        // "Artist-2007-Album-GRP": a year between artist and album, when no
+        // other year follows ("Taylor_Swift-1989-Taylors_Version-2023-GRP"
+        // names an album "1989")
+        if segs.len() >= 3
+            && is_year(&segs[1])
+            && !segment_is_tag(&segs[2])
+            && !segs[2..].iter().any(|s| is_year(s))
+        {
+            let year = segs.remove(1);
+            self.scan_tags(&year);
+        }
         if segs.len() == 1 {
             // fully dotted: "Artist.Name.Album.2019.FLAC" — no way to tell
             // artist from album, so it is all album (the matcher looks for
@@ -70,6 +81,13 @@ impl Builder {
         }
         self.album = self.strip_trailing_editions(trim_name(&pieces.name));
     }
+}
+
+/// A four-digit year of recorded music (1900–2099), alone in its field.
+pub(super) fn is_year(field: &str) -> bool {
+    field.len() == 4
+        && field.bytes().all(|b| b.is_ascii_digit())
+        && (field.starts_with("19") || field.starts_with("20"))
 }
 
 /// Words that start a part of an album rather than an album:
@@ -206,14 +224,26 @@ fn segment_is_tag(seg: &str) -> bool {
         return true;
     }
     // "REAL" (upper case) is the scene's revision word, not an album
+    // "OST" (upper case) marks a soundtrack; "NMR" is a tag scene groups
+    // put between the album and the year; neither is ever a name field
     if is_scene_language(seg)
         || is_scene_marker(&seg.to_lowercase())
         || is_live_marker(seg)
-        || seg == "REAL"
+        || matches!(seg, "REAL" | "OST" | "NMR")
     {
         return true;
     }
     let words: Vec<&str> = seg.split(' ').collect();
+    // "JP_Retail", "DE Limited Edition": a language code with markers or
+    // tag words
+    if words.len() > 1
+        && is_scene_language(words[0])
+        && words[1..]
+            .iter()
+            .all(|w| is_scene_marker(&w.to_lowercase()) || !matches!(tagness(w), Tagness::Name))
+    {
+        return true;
+    }
     // "4_44": bare numbers joined like name words are a name unless they
     // read as an audio fact ("24_96")
     if let Some(pair) = number_pair(seg) {

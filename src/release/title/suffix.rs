@@ -4,6 +4,8 @@
 //! (`[rarbg]`, `[eztv]`), a language word. None is the group, and each hides
 //! the scene shape, so they are taken off before the title is read.
 
+use super::scene::is_year;
+
 /// Separators that arrived mangled or in another scene spelling, mended to
 /// the ones the reader knows:
 /// - `Artist_-_Album-WEB-2016-320`: `_-_` is a spaced dash written with
@@ -12,7 +14,7 @@
 ///   way, when the title has no other spaced dash.
 pub(super) fn mended_separators(title: String) -> String {
     if !title.contains(' ') && title.contains("_-_") {
-        return title.replace("_-_", "-");
+        return without_year_span(&title).replace("_-_", "-");
     }
     let spaced_dash = [" - ", " – ", " — "].iter().any(|d| title.contains(d));
     if !spaced_dash && let Some(at) = title.find(" ? ") {
@@ -21,6 +23,32 @@ pub(super) fn mended_separators(title: String) -> String {
         return mended;
     }
     title
+}
+
+/// "Artist-Discography_1998_-_2001-CD-FLAC-2007-GRP": a span of years
+/// written with `_-_` would become two fields, the first glued to the
+/// name. The span is read from the whole title (`discography_start/end`),
+/// so here it leaves the name.
+fn without_year_span(title: &str) -> String {
+    let mut out = title.to_owned();
+    let mut from = 0;
+    while let Some(found) = out[from..].find("_-_") {
+        let at = from + found;
+        let year_at = |i: usize| out.get(i..i + 4).is_some_and(is_year);
+        let digit_at = |i: usize| out.as_bytes().get(i).is_some_and(u8::is_ascii_digit);
+        let spanned = at >= 5
+            && year_at(at - 4)
+            && matches!(out.as_bytes()[at - 5], b'_' | b'.' | b'-')
+            && year_at(at + 3)
+            && !digit_at(at + 7);
+        if spanned {
+            out.replace_range(at - 5..at + 7, "");
+            from = at - 5;
+        } else {
+            from = at + 3;
+        }
+    }
+    out
 }
 
 /// Suffix words added after the group (compared without case).
@@ -35,6 +63,8 @@ const POSTER_WORDS: &[&str] = &[
     "asrequested",
     "buymore",
     "repost",
+    // a reposter's name some indexers show after the group
+    "altezachen",
 ];
 
 /// Site tags in brackets at the very end.
@@ -50,17 +80,17 @@ const LANGUAGES: &[&str] = &[
 /// dash-joined group stays before it (`…-GRP-Pre` → `…-GRP`): "Blink-182"
 /// and "Artist - 1" keep theirs.
 pub(super) fn strip_indexer_suffixes(title: &str) -> &str {
-    let mut rest = title.trim_end();
+    let mut rest = strip_site_prefix(title).trim_end();
     loop {
         let before = rest;
-        rest = strip_site_tag(rest);
-        if let Some((head, last)) = rest.rsplit_once(['-', ' ']) {
+        rest = strip_site_tags(rest);
+        if let Some((head, last)) = rest.rsplit_once(['-', ' ', '_', '.']) {
             let poster = POSTER_WORDS.iter().any(|w| last.eq_ignore_ascii_case(w));
             let repost = (1..=2).contains(&last.len()) && last.bytes().all(|b| b.is_ascii_digit());
             let language = LANGUAGES.iter().any(|w| last.eq_ignore_ascii_case(w));
             let dashed = rest[head.len()..].starts_with('-');
             // a repost number or a poster word only after a dash; a language
-            // after a dash or a space
+            // after a dash, a space or a scene word joiner (`_English`)
             if ((poster || repost) && dashed || language) && ends_with_group(head) {
                 rest = head.trim_end();
             }
@@ -71,14 +101,47 @@ pub(super) fn strip_indexer_suffixes(title: &str) -> &str {
     }
 }
 
-/// `… [rarbg]` at the end, known site tags only.
-fn strip_site_tag(title: &str) -> &str {
-    let Some(open) = title.strip_suffix(']').and_then(|t| t.rfind('[')) else {
+/// `[ www.Torrenting.com ] - …`: a site's name in brackets before the
+/// title, and the dash after it.
+fn strip_site_prefix(title: &str) -> &str {
+    let Some(body) = title.trim_start().strip_prefix('[') else {
         return title;
     };
-    let tag = &title[open + 1..title.len() - 1];
-    if SITE_TAGS.iter().any(|s| tag.eq_ignore_ascii_case(s)) && ends_with_group(&title[..open]) {
-        title[..open].trim_end()
+    let Some(close) = body.find(']') else {
+        return title;
+    };
+    if !is_site(body[..close].trim()) {
+        return title;
+    }
+    body[close + 1..].trim_start_matches([' ', '-', '_'])
+}
+
+/// A site's name: `www.` in front or a domain ending, or a known site tag.
+fn is_site(tag: &str) -> bool {
+    let lower = tag.to_ascii_lowercase();
+    let name = lower.strip_prefix("www.").unwrap_or(&lower);
+    let (name, domain) = match name.rsplit_once('.') {
+        Some((name, tld)) => (
+            name,
+            matches!(tld, "com" | "org" | "net" | "to" | "cc" | "me" | "info"),
+        ),
+        None => (name, false),
+    };
+    lower.starts_with("www.") || domain || SITE_TAGS.contains(&name)
+}
+
+/// `… [rarbg]`, `… [eztv]-[rarbg.com]` at the end: site tags and site
+/// names, taken only when a group stays before them.
+fn strip_site_tags(title: &str) -> &str {
+    let mut rest = title;
+    while let Some(open) = rest.strip_suffix(']').and_then(|t| t.rfind('[')) {
+        if !is_site(rest[open + 1..rest.len() - 1].trim()) {
+            break;
+        }
+        rest = rest[..open].trim_end_matches([' ', '-']);
+    }
+    if rest != title && ends_with_group(rest) {
+        rest
     } else {
         title
     }
