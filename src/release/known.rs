@@ -38,6 +38,13 @@ pub enum ReadAs {
     SymbolName,
 }
 
+/// Serialised as its sentence: the JSON says what a person reads.
+impl serde::Serialize for ReadAs {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl fmt::Display for ReadAs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -67,7 +67,7 @@ fn match_json(title: &str, p: &ParsedTitle, wanted: &Wanted) -> Value {
         "album": wanted.album,
         "matches": verdict.rejections.is_empty(),
         "reasons": verdict.rejections.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "read_as": verdict.read_as.map(|r| r.to_string()),
+        "read_as": verdict.read_as,
     })
 }
 

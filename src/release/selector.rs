@@ -210,10 +210,7 @@ impl RankingSelector {
         if let serde_json::Value::Object(map) = &mut details {
             map.insert("score_parts".into(), serde_json::json!(parts));
             // how the title was read as this album, when the parser's names were not enough
-            map.insert(
-                "read_as".into(),
-                serde_json::json!(matched.read_as.map(|r| r.to_string())),
-            );
+            map.insert("read_as".into(), serde_json::json!(matched.read_as));
         }
         let candidate = Candidate {
             details,
