@@ -147,6 +147,12 @@ enum Command {
         /// The album's track count (duration estimated from it when unknown).
         #[arg(long)]
         tracks: Option<u32>,
+        /// The wanted artist: adds a `match` object (does the title name it, why not).
+        #[arg(long)]
+        artist: Option<String>,
+        /// The wanted album: adds a `match` object (does the title name it, why not).
+        #[arg(long)]
+        album: Option<String>,
     },
     /// Every release a run evaluated, with its verdict and reasons.
     Candidates {
@@ -402,9 +408,18 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             size,
             duration_secs,
             tracks,
+            artist,
+            album,
         } => {
-            let report =
-                |t: &str| crate::release::parse_report(t, category, size, duration_secs, tracks);
+            for (flag, value) in [("--artist", &artist), ("--album", &album)] {
+                if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                    return Err(CliError::Usage(format!("{flag} must not be empty")));
+                }
+            }
+            let wanted = crate::release::Wanted { artist, album };
+            let report = |t: &str| {
+                crate::release::parse_report(t, category, size, duration_secs, tracks, &wanted)
+            };
             match (title, stdin) {
                 (Some(title), false) => println!("{}", report(&title)),
                 (None, true) => {

@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::known::{self, ReadAs};
 use super::rules::Rejection;
 use super::text::{loose_key, match_key};
 use super::title::ParsedTitle;
@@ -103,61 +104,153 @@ pub fn album_matches(found: &str, expected: &str) -> bool {
     !f.is_empty() && (f == e || loose_key(found) == loose_key(expected))
 }
 
+/// The verdict of [`match_album`]: every album-match rejection (empty when
+/// it matches), and how the title was read when the parser's own artist and
+/// album were not enough.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AlbumMatch {
+    pub rejections: Vec<Rejection>,
+    /// `None` when the parser's artist and album matched as they are (or
+    /// nothing was compared).
+    pub read_as: Option<ReadAs>,
+}
+
 /// Every album-match rejection for `parsed`; empty when it matches or when
 /// the album's artist and title are both unknown (nothing to compare with).
+/// Without the raw title: a leading symbol name the parser read short
+/// (`/\` as `\`) is not recovered; [`match_album`] does that.
 pub fn check_album(
     parsed: &ParsedTitle,
     album: &Album,
     allow_discographies: bool,
 ) -> Vec<Rejection> {
+    match_names("", parsed, &album.artist, &album.title, allow_discographies).rejections
+}
+
+/// [`check_album`] with the raw `title` at hand, saying how it was read.
+pub fn match_album(
+    title: &str,
+    parsed: &ParsedTitle,
+    album: &Album,
+    allow_discographies: bool,
+) -> AlbumMatch {
+    match_names(
+        title,
+        parsed,
+        &album.artist,
+        &album.title,
+        allow_discographies,
+    )
+}
+
+/// The matcher behind [`match_album`], on names alone (`musicagg parse
+/// --artist --album` has no album id). An empty `artist` or `album` is not
+/// compared; both empty, nothing is.
+///
+/// The parser's artist and album are compared first. When they do not
+/// match, the title is read knowing what is wanted ([`super::known`]): a
+/// title with no separator must be exactly the artist then the album (or a
+/// self-titled album's name, once or twice); a separated one may name the
+/// album first; a symbol-only name is compared as written.
+pub fn match_names(
+    title: &str,
+    parsed: &ParsedTitle,
+    artist: &str,
+    album: &str,
+    allow_discographies: bool,
+) -> AlbumMatch {
+    let mut verdict = AlbumMatch::default();
     // never matched by accident, whatever the album
     if parsed.unparseable {
-        return vec![Rejection::Unparseable];
+        verdict.rejections.push(Rejection::Unparseable);
+        return verdict;
     }
-    let mut out = Vec::new();
-    if album.artist.trim().is_empty() && album.title.trim().is_empty() {
-        return out;
+    let (want_artist, want_title) = (!artist.trim().is_empty(), !album.trim().is_empty());
+    if !want_artist && !want_title {
+        return verdict;
     }
+    let out = &mut verdict.rejections;
     // An album really called "The Collection" is not a pack of albums.
-    let album_is_pack_named = PACK_WORD.is_match(&album.title.to_lowercase());
+    let album_is_pack_named = PACK_WORD.is_match(&album.to_lowercase());
     let pack = parsed.discography && !album_is_pack_named;
     if pack && !allow_discographies {
         out.push(Rejection::Discography);
     }
+    let want_album = want_title && !pack;
     let found_album = parsed.album.clone().unwrap_or_default();
-    if !album.artist.trim().is_empty() {
-        let ok = match &parsed.artist {
-            Some(a) => {
-                artist_matches(a, &album.artist)
-                    || (parsed.various_artists && match_key(&album.artist) == "various artists")
+    let wrong_artist = || Rejection::WrongArtist {
+        found: parsed.artist.clone().unwrap_or_default(),
+        expected: artist.to_owned(),
+    };
+    let wrong_album = || Rejection::WrongAlbum {
+        found: found_album.clone(),
+        expected: album.to_owned(),
+    };
+    match &parsed.artist {
+        // one name holding both, with both wanted: the exact reading
+        None if want_artist && want_album => {
+            match known::read_one_name(title, &found_album, artist, album) {
+                Ok(read_as) => verdict.read_as = Some(read_as),
+                Err(reasons) => out.extend(reasons),
             }
-            // fully dotted titles: artist and album are one name
-            None => contains_words(&match_key(&found_album), &match_key(&album.artist)),
-        };
-        if !ok {
-            out.push(Rejection::WrongArtist {
-                found: parsed.artist.clone().unwrap_or_default(),
-                expected: album.artist.clone(),
-            });
+        }
+        // one name, one hint: the hint anywhere in it (dotted titles)
+        None => {
+            if want_artist && !contains_words(&match_key(&found_album), &match_key(artist)) {
+                out.push(wrong_artist());
+            }
+            if want_album
+                && !album_matches(&found_album, album)
+                && !dotted_album_matches(&found_album, artist, album)
+            {
+                out.push(wrong_album());
+            }
+        }
+        Some(a) => {
+            let by_key = artist_matches(a, artist)
+                || (parsed.various_artists && match_key(artist) == "various artists");
+            let by_symbols = !by_key && known::same_symbol_name(a, artist);
+            let artist_ok = !want_artist || by_key || by_symbols;
+            // one word the parser read short: `/\` as `\`
+            let symbol_lead = !artist_ok
+                && a.split_whitespace().count() == 1
+                && known::symbol_name_leads(title, a, artist);
+            let album_by_key = album_matches(&found_album, album);
+            let album_by_symbols = !album_by_key && known::same_symbol_name(&found_album, album);
+            let album_ok = !want_album || album_by_key || album_by_symbols;
+            let symbols = by_symbols || symbol_lead || album_by_symbols;
+            if (artist_ok || symbol_lead) && album_ok {
+                verdict.read_as = symbols.then_some(ReadAs::SymbolName);
+            } else if want_artist && want_album && album_first(a, &found_album, artist, album) {
+                verdict.read_as = Some(ReadAs::AlbumFirst);
+            } else {
+                if !artist_ok && !symbol_lead {
+                    out.push(wrong_artist());
+                }
+                if !album_ok {
+                    out.push(wrong_album());
+                }
+            }
         }
     }
-    if !album.title.trim().is_empty() && !pack {
-        let ok = match parsed.artist {
-            Some(_) => album_matches(&found_album, &album.title),
-            None => {
-                album_matches(&found_album, &album.title)
-                    || dotted_album_matches(&found_album, &album.artist, &album.title)
-            }
-        };
-        if !ok {
-            out.push(Rejection::WrongAlbum {
-                found: found_album,
-                expected: album.title.clone(),
-            });
-        }
-    }
-    out
+    verdict
 }
+
+/// `Album - Artist`: the parser's artist is the wanted album and its album
+/// the wanted artist. Not for a self-titled album (its names are equal: the
+/// parser's order is already right).
+fn album_first(found_artist: &str, found_album: &str, artist: &str, album: &str) -> bool {
+    let artist_is =
+        |found: &str| artist_matches(found, artist) || known::same_symbol_name(found, artist);
+    let album_is =
+        |found: &str| album_matches(found, album) || known::same_symbol_name(found, album);
+    let self_titled = (match_key(artist) == match_key(album) && !match_key(artist).is_empty())
+        || known::same_symbol_name(artist, album);
+    !self_titled && artist_is(found_album) && album_is(found_artist)
+}
+
+#[cfg(test)]
+mod known_tests;
 
 #[cfg(test)]
 mod tests {
@@ -165,7 +258,8 @@ mod tests {
     use crate::model::AlbumId;
     use crate::release::parse_title;
 
-    fn album(artist: &str, title: &str) -> Album {
+    /// An album of which only `artist` and `title` matter (shared with `known_tests`).
+    pub(super) fn album(artist: &str, title: &str) -> Album {
         let id = AlbumId::parse("1b022e01-4da6-387b-8658-8678046e4cef").expect("valid id");
         Album {
             artist: artist.into(),

@@ -14,6 +14,7 @@
 
 mod audio;
 mod evidence;
+mod known;
 mod matching;
 mod rank;
 mod report;
@@ -29,9 +30,12 @@ pub use evidence::{
     CATEGORY_LOSSLESS, CATEGORY_MP3, Evidence, QualityGuess, album_duration, average_kbps,
     infer_quality, vorbis_kbps,
 };
-pub use matching::{album_matches, artist_matches, check_album};
+pub use known::ReadAs;
+pub use matching::{
+    AlbumMatch, album_matches, artist_matches, check_album, match_album, match_names,
+};
 pub use rank::{DEFAULT_INDEXER_PRIORITY, ScoreParts, compare, seeder_bucket, size_closeness};
-pub use report::{details_json, parse_report};
+pub use report::{Wanted, details_json, parse_report};
 pub use rules::{Blocklist, Rejection, TermError, TermFilter, human_size, release_info_hash};
 pub use selector::{Evaluation, RankingSelector};
 pub use text::{loose_key, match_key, normalize};

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use async_trait::async_trait;
 
 use super::evidence::{QualityGuess, album_duration, infer_quality};
-use super::matching::check_album;
+use super::matching::match_album;
 use super::rank::{DEFAULT_INDEXER_PRIORITY, ScoreParts, compare, seeder_bucket, size_closeness};
 use super::report::details_json;
 use super::rules::{Blocklist, Rejection, TermError, TermFilter, release_info_hash};
@@ -190,7 +190,8 @@ impl RankingSelector {
         {
             reasons.push(Rejection::AlreadyGrabbed { info_hash: hash });
         }
-        reasons.extend(check_album(&parsed, album, self.allow_discographies));
+        let matched = match_album(&release.title, &parsed, album, self.allow_discographies);
+        reasons.extend(matched.rejections);
 
         let parts = ScoreParts {
             tier_rank: rank
@@ -208,6 +209,8 @@ impl RankingSelector {
         let mut details = details_json(&parsed, &guess);
         if let serde_json::Value::Object(map) = &mut details {
             map.insert("score_parts".into(), serde_json::json!(parts));
+            // how the title was read as this album, when the parser's names were not enough
+            map.insert("read_as".into(), serde_json::json!(matched.read_as));
         }
         let candidate = Candidate {
             details,

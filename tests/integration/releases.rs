@@ -211,3 +211,102 @@ fn musicagg_parse_prints_one_json_object_per_title() {
     let bad = Command::new(bin).arg("parse").output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// `musicagg parse --artist --album`: a `match` object saying whether the
+/// title is the wanted album, why not, and how it was read; none without the
+/// hints; an empty hint is a usage error.
+#[test]
+fn musicagg_parse_with_artist_and_album_says_whether_the_title_matches() {
+    let bin = env!("CARGO_BIN_EXE_musicagg");
+    let parse = |args: &[&str]| {
+        let output = Command::new(bin).arg("parse").args(args).output().unwrap();
+        assert!(output.status.success(), "{args:?}: {output:?}");
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    let hints = ["--artist", "Artist", "--album", "Album"];
+
+    let v = parse(&[&["Artist Album 2015 CD FLAC PERFECT"], &hints[..]].concat());
+    assert_eq!(v["codec"], "FLAC");
+    assert_eq!(
+        v["match"],
+        serde_json::json!({
+            "artist": "Artist",
+            "album": "Album",
+            "matches": true,
+            "reasons": [],
+            "read_as": "artist and album found in the title with no separator",
+        })
+    );
+
+    let v = parse(&[&["Artist Two Album FLAC"], &hints[..]].concat());
+    assert_eq!(v["match"]["matches"], false);
+    assert_eq!(
+        v["match"]["reasons"],
+        serde_json::json!(["artist \"Artist Two\" is not the album's artist \"Artist\""])
+    );
+    assert!(v["match"]["read_as"].is_null());
+
+    let v = parse(&[
+        "/\\ - Title (2019) [FLAC]",
+        "--artist",
+        "/\\",
+        "--album",
+        "Title",
+    ]);
+    assert_eq!(v["match"]["matches"], true);
+    assert_eq!(
+        v["match"]["read_as"],
+        "a name made only of symbols, compared as written"
+    );
+    let v = parse(&["?? - Title (2019) [FLAC]", "--artist", "???"]);
+    assert_eq!(v["match"]["matches"], false);
+    assert!(v["match"]["album"].is_null());
+
+    // without hints, no `match` key
+    let v = parse(&["Artist Album FLAC"]);
+    assert!(v.get("match").is_none(), "{v}");
+
+    // with --stdin: one verdict per title
+    let mut child = Command::new(bin)
+        .args([
+            "parse", "--stdin", "--artist", "Weezer", "--album", "Weezer",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"Weezer Weezer (1994) FLAC\nWeezer - Pinkerton (1996) [FLAC]\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let verdicts: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["match"].clone())
+        .collect();
+    assert_eq!(verdicts.len(), 2);
+    assert_eq!(verdicts[0]["matches"], true);
+    assert_eq!(
+        verdicts[0]["read_as"],
+        "self-titled: the name stands for both artist and album"
+    );
+    assert_eq!(verdicts[1]["matches"], false);
+
+    // an empty hint: a one-line usage error, exit code 2
+    for args in [
+        ["parse", "Title", "--artist", ""],
+        ["parse", "Title", "--album", " "],
+    ] {
+        let bad = Command::new(bin).args(args).output().unwrap();
+        assert_eq!(bad.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(bad.stderr).unwrap();
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("must not be empty"), "{stderr}");
+        assert!(bad.stdout.is_empty());
+    }
+}
