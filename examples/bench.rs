@@ -91,6 +91,11 @@ struct Args {
         default_value = "postgres://postgres@127.0.0.1:5432/postgres"
     )]
     postgres: String,
+    /// B4: a file of titles, one per line in its first tab-separated
+    /// column after a header (default tests/data/release_titles.tsv), to
+    /// compare two parsers on the same titles.
+    #[arg(long)]
+    titles: Option<std::path::PathBuf>,
     /// B1: workflows (default 2000; quick 100).
     #[arg(long)]
     workflows: Option<usize>,
@@ -154,6 +159,7 @@ struct Sizes {
     idle_polls: usize,
     progress_polls: usize,
     library_files: usize,
+    titles: Option<std::path::PathBuf>,
 }
 
 impl Sizes {
@@ -188,6 +194,7 @@ impl Sizes {
                 .library_files
                 .unwrap_or(if args.quick { 300 } else { 5000 })
                 .max(1),
+            titles: args.titles.clone(),
         }
     }
 }
@@ -235,7 +242,7 @@ async fn run_all(
     }
     if wanted("b4") {
         eprintln!("B4 parsing");
-        rows.push(b4(sizes)?);
+        rows.push(b4(sizes, sizes.titles.as_deref())?);
     }
     for &backend in backends.iter().filter(|_| wanted("b5")) {
         eprintln!("B5 download tracker on {}", backend.name());
@@ -1508,9 +1515,10 @@ async fn b3(dbs: &Databases, backend: Backend, sizes: &Sizes) -> anyhow::Result<
 // ---------------------------------------------------------------------------
 // B4: the release parser
 
-fn b4(sizes: &Sizes) -> anyhow::Result<Row> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/release_titles.tsv");
-    let corpus = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
+fn b4(sizes: &Sizes, titles: Option<&std::path::Path>) -> anyhow::Result<Row> {
+    let default = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/release_titles.tsv");
+    let path = titles.map_or_else(|| default.into(), |p| p.display().to_string());
+    let corpus = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
     let mut lines = corpus.lines();
     let header = lines.next().context("an empty corpus")?;
     ensure!(

@@ -120,7 +120,7 @@ fn real_titles_from_another_projects_tests() {
     for line in lines.filter(|l| !l.trim().is_empty()) {
         let cells: Vec<&str> = line.split('\t').collect();
         assert_eq!(cells.len(), header.len(), "bad row: {line}");
-        let report = musicagg::release::parse_report(cells[0], None, None, None, None);
+        let report = musicagg::release::parse_report(cells[0], None, None, None, None, &Default::default());
         let p = parse_title(cells[0]);
         let got = [
             opt(p.artist.as_deref()),
@@ -187,4 +187,72 @@ fn quality_class(report: &serde_json::Value) -> String {
         Some(d) => format!("{codec} {d}"),
         None => codec,
     }
+}
+
+/// Real titles another project (Lidarr) reads knowing the wanted artist and
+/// album, with its verdicts: the same title, wanted names, and whether it
+/// is that album. Read through the same matcher the selector uses.
+#[test]
+fn real_titles_read_knowing_the_wanted_album() {
+    let cases: &[(&str, &str, &str, bool)] = &[
+        (
+            "Black Sabbath - Black Sabbath FLAC",
+            "Black Sabbath",
+            "Black Sabbath",
+            true,
+        ),
+        (
+            "Black Sabbath Black Sabbath FLAC",
+            "Black Sabbath",
+            "Black Sabbath",
+            true,
+        ),
+        (
+            "BlaCk SabBaTh Black SabBatH FLAC",
+            "Black Sabbath",
+            "Black Sabbath",
+            true,
+        ),
+        (
+            "Black.Sabbath-FLAC-Black.Sabbath",
+            "Black Sabbath",
+            "Black Sabbath",
+            true,
+        ),
+        (
+            "Black_Sabbath-FLAC-Black_Sabbath",
+            "Black Sabbath",
+            "Black Sabbath",
+            true,
+        ),
+        ("Black Sabbath  Black Sabbath FLAC", "Abba", "Abba", false),
+        ("Ed Sheeran   ? Divide FLAC", "Ed Sheeran", "Divide", true),
+        ("Hey - BŁYSK FLAC", "Hey", "BŁYSK", true),
+        ("??? Album FLAC", "???", "Album", true),
+        (
+            "+44 When Your Heart Stops Beating FLAC",
+            "+44",
+            "When Your Heart Stops Beating",
+            true,
+        ),
+        (
+            "Michael Buble Michael Buble CD FLAC 2003 PERFECT",
+            "Michael Bublé",
+            "Michael Bublé",
+            true,
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for &(title, artist, album, expected) in cases {
+        let verdict =
+            musicagg::release::match_names(title, &parse_title(title), artist, album, false);
+        if verdict.rejections.is_empty() != expected {
+            wrong.push(format!(
+                "{title:?} for {artist:?} / {album:?}: expected {}, got {:?}",
+                if expected { "a match" } else { "no match" },
+                verdict.rejections
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

@@ -350,43 +350,51 @@ impl AudioTags {
         // byte offsets, which `blank` relies on)
         let mut t = group.to_lowercase().replace('_', " ");
 
-        if let Some(c) = DEPTH_RATE.captures(&t) {
-            self.any = true;
-            self.bit_depth = self.bit_depth.or_else(|| c[1].parse().ok());
-            self.sample_rate_hz = self.sample_rate_hz.or_else(|| rate_hz(&c[2]));
+        // Most groups hold no digit ("FLAC", "WEB", "Deluxe Edition"): the
+        // patterns that need one are not run on them (the parser's hot
+        // path, see B4).
+        let digits = t.bytes().any(|b| b.is_ascii_digit());
+        if digits {
+            if let Some(c) = DEPTH_RATE.captures(&t) {
+                self.any = true;
+                self.bit_depth = self.bit_depth.or_else(|| c[1].parse().ok());
+                self.sample_rate_hz = self.sample_rate_hz.or_else(|| rate_hz(&c[2]));
+            }
+            blank(&mut t, &DEPTH_RATE);
+            if let Some(c) = DEPTH.captures(&t) {
+                self.any = true;
+                let d = c.get(1).or(c.get(2)).or(c.get(3)).map(|m| m.as_str());
+                self.bit_depth = self.bit_depth.or_else(|| d.and_then(|d| d.parse().ok()));
+            }
+            if let Some(c) = RATE.captures(&t) {
+                self.any = true;
+                self.sample_rate_hz = self.sample_rate_hz.or_else(|| rate_hz(&c[1]));
+            }
+            blank(&mut t, &RATE);
         }
-        blank(&mut t, &DEPTH_RATE);
-        if let Some(c) = DEPTH.captures(&t) {
-            self.any = true;
-            let d = c.get(1).or(c.get(2)).or(c.get(3)).map(|m| m.as_str());
-            self.bit_depth = self.bit_depth.or_else(|| d.and_then(|d| d.parse().ok()));
-        }
-        if let Some(c) = RATE.captures(&t) {
-            self.any = true;
-            self.sample_rate_hz = self.sample_rate_hz.or_else(|| rate_hz(&c[1]));
-        }
-        blank(&mut t, &RATE);
         if HIRES.is_match(&t) {
             self.any = true;
             // "Hi-Res" is the stores' word for 24-bit; the bit depth is the
             // fact tiers use, so record it.
             self.bit_depth = self.bit_depth.or(Some(24));
         }
-        if let Some(c) = DATE.captures(&t) {
-            self.any = true;
-            self.year = self.year.or_else(|| c[1].parse().ok());
+        if digits {
+            if let Some(c) = DATE.captures(&t) {
+                self.any = true;
+                self.year = self.year.or_else(|| c[1].parse().ok());
+            }
+            blank(&mut t, &DATE);
+            if YEAR_RANGE.is_match(&t) {
+                self.any = true;
+                self.year_range = true;
+            }
+            blank(&mut t, &YEAR_RANGE);
+            if let Some(c) = YEAR.captures(&t) {
+                self.any = true;
+                self.year = self.year.or_else(|| c[1].parse().ok());
+            }
+            blank(&mut t, &YEAR);
         }
-        blank(&mut t, &DATE);
-        if YEAR_RANGE.is_match(&t) {
-            self.any = true;
-            self.year_range = true;
-        }
-        blank(&mut t, &YEAR_RANGE);
-        if let Some(c) = YEAR.captures(&t) {
-            self.any = true;
-            self.year = self.year.or_else(|| c[1].parse().ok());
-        }
-        blank(&mut t, &YEAR);
 
         let mut codec_here = None;
         let mut weak_m4a = false;
@@ -424,7 +432,7 @@ impl AudioTags {
             }
         }
 
-        if let Some(c) = KBPS.captures(&t) {
+        if digits && let Some(c) = KBPS.captures(&t) {
             self.any = true;
             let n = c
                 .get(1)
@@ -434,7 +442,9 @@ impl AudioTags {
                 self.bitrate_kbps = self.bitrate_kbps.or(Some(n));
             }
         }
-        blank(&mut t, &KBPS);
+        if digits {
+            blank(&mut t, &KBPS);
+        }
         if let Some(c) = VBR_PRESET.captures(&t) {
             self.any = true;
             let preset = match (c.get(1), c.get(2)) {
@@ -460,7 +470,7 @@ impl AudioTags {
         // A bare standard bitrate ("MP3 320", "AAC 256", "Opus 160") counts
         // only next to a lossy codec in the same group and when it is not
         // counting something ("128 tracks", "96 kHz", "100%").
-        if self.bitrate_kbps.is_none() && codec_here.is_some_and(Codec::is_lossy) {
+        if digits && self.bitrate_kbps.is_none() && codec_here.is_some_and(Codec::is_lossy) {
             for c in BARE_BITRATE.captures_iter(&t) {
                 let counting = c.get(2).is_some_and(|w| {
                     let w = w.as_str().trim();
@@ -497,7 +507,8 @@ impl AudioTags {
 
         // A group that is nothing but a standard bitrate ("[320]") is one;
         // the codec may be in another group ("[320] [MP3]").
-        if self.bitrate_kbps.is_none()
+        if digits
+            && self.bitrate_kbps.is_none()
             && let Some(n) = lone_bitrate(&t)
         {
             self.any = true;
@@ -508,7 +519,7 @@ impl AudioTags {
         // year and source words are gone is one too (MP3 by convention,
         // see the evidence). Only in a group without a codec, and only
         // then is the copy made.
-        if self.bitrate_kbps.is_none() && codec_here.is_none() && SOURCE.is_match(&t) {
+        if digits && self.bitrate_kbps.is_none() && codec_here.is_none() && SOURCE.is_match(&t) {
             let mut rest = t.clone();
             blank(&mut rest, &SOURCE);
             if let Some(n) = lone_bitrate(&rest) {
@@ -570,6 +581,14 @@ fn lone_bitrate(text: &str) -> Option<u32> {
         .filter(|c| c.get(2).is_none() && c.get(0).is_some_and(|m| m.as_str() == text))
         .and_then(|c| c[1].parse::<u32>().ok())
         .filter(|n| *n >= 128)
+}
+
+/// Whether a tag text names a codec (or DSD), as [`AudioTags::scan`] reads
+/// it, without reading anything else: the parser asks this of every
+/// bracket before it reads them in title order.
+pub(crate) fn names_codec(text: &str) -> bool {
+    let t = text.to_lowercase().replace('_', " ");
+    CODEC.is_match(&t) || DSD.is_match(&t)
 }
 
 impl AudioTags {

@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
-use super::audio::{AudioTags, Codec, Revision, Source, VbrPreset};
+use super::audio::{AudioTags, Codec, Revision, Source, VbrPreset, names_codec};
 use super::text::{is_edition_word, normalize};
 use super::vocab::{Tagness, clean, tagness};
 
@@ -467,10 +467,7 @@ impl Builder {
     fn spaced(&mut self, title: &str) {
         let title = self.take_group_suffix(&undot_tail(&unglue_bitrate(title)));
         let pieces = split_brackets(&title);
-        let mut bracket_tags = AudioTags::default();
-        for t in &pieces.tags {
-            bracket_tags.scan(t);
-        }
+        let bracket_codec = pieces.tags.iter().any(|t| names_codec(t));
         let (artist, album_part) = split_artist(&pieces.name);
         // "Artist - 2019 - Album": a year between artist and album
         // ("Prince - 1999 - 1982, FLAC" has no name after the dash: there
@@ -488,9 +485,9 @@ impl Builder {
             }
             _ => album_part,
         };
-        let (album, run) = match split_run(album_part, bracket_tags.codec().is_some()) {
+        let (album, run) = match split_run(album_part, bracket_codec) {
             (_, Some(run)) if year_in_name(&run, &pieces.tags) => (album_part.to_owned(), None),
-            (album, None) if bracket_tags.codec().is_none() => match split_run_on(album_part) {
+            (album, None) if !bracket_codec => match split_run_on(album_part) {
                 Some((album, run)) => (album, Some(run)),
                 None => (album, None),
             },

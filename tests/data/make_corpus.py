@@ -901,6 +901,10 @@ SPLITS = [
         year=2019, release_group='GRP'),
     row('Please seed after you download this one', unparseable='yes'),
     row('This is the best album I have ever heard!', unparseable='yes'),
+    row('Black_Sabbath-FLAC-Black_Sabbath', codec='FLAC', artist='Black Sabbath',
+        album='Black Sabbath'),
+    row('Black.Sabbath-FLAC-Black.Sabbath', codec='FLAC', artist='Black Sabbath',
+        album='Black Sabbath'),
     # NEAR
     row('Taylor_Swift-1989-Taylors_Version-WEB-2023-GRP', source='WEB', artist='Taylor Swift',
         album='1989', year=2023, editions='version', release_group='GRP'),

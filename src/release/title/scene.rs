@@ -68,12 +68,20 @@ impl Builder {
         let names_end = (1..segs.len()).find(|&i| !is_name(i)).unwrap_or(segs.len());
         let (artist, mut album_segs) = split_name_fields(&segs[..names_end]);
         self.artist = Some(artist).filter(|a| !a.is_empty());
-        let mut tag_segs = &segs[names_end..];
+        let mut tag_segs: Vec<String> = segs[names_end..].to_vec();
         if album_segs.is_empty() && tag_segs.len() > 1 {
-            album_segs.push(tag_segs[0].clone());
-            tag_segs = &tag_segs[1..];
+            // "Black_Sabbath-FLAC-Black_Sabbath": a name field after the
+            // tags is the album; a number first is the album itself
+            // ("Prince-1999-…", "Taylor_Swift-1989-Taylors_Version-…")
+            let number_first = tag_segs[0].bytes().all(|b| b.is_ascii_digit());
+            let at = tag_segs
+                .iter()
+                .position(|s| !segment_is_tag(s))
+                .filter(|_| !number_first)
+                .unwrap_or(0);
+            album_segs.push(tag_segs.remove(at));
         }
-        let tag_text = join_tag_fields(tag_segs);
+        let tag_text = join_tag_fields(&tag_segs);
         self.scan_tags(&tag_text);
         let pieces = split_brackets(&album_segs.join(" - "));
         for t in &pieces.tags {
