@@ -120,7 +120,8 @@ fn real_titles_from_another_projects_tests() {
     for line in lines.filter(|l| !l.trim().is_empty()) {
         let cells: Vec<&str> = line.split('\t').collect();
         assert_eq!(cells.len(), header.len(), "bad row: {line}");
-        let report = musicagg::release::parse_report(cells[0], None, None, None, None, &Default::default());
+        let report =
+            musicagg::release::parse_report(cells[0], None, None, None, None, &Default::default());
         let p = parse_title(cells[0]);
         let got = [
             opt(p.artist.as_deref()),

@@ -315,11 +315,22 @@ fn is_genre_list(body: &str) -> bool {
 }
 
 fn classify(body: &str) -> GroupKind {
+    classify_reading(body).0
+}
+
+/// [`classify`], with what the bracket says about the audio (read once:
+/// the caller merges it instead of reading the bracket again).
+fn classify_reading(body: &str) -> (GroupKind, AudioTags) {
     let mut probe = AudioTags::default();
     probe.scan(body);
     if probe.any {
-        return GroupKind::Tag;
+        return (GroupKind::Tag, probe);
     }
+    (classify_other(body), probe)
+}
+
+/// What a bracket without audio facts is.
+fn classify_other(body: &str) -> GroupKind {
     if is_catalogue(body) || is_release_type(body) || is_pack_count(body) || is_genre_list(body) {
         return GroupKind::Catalogue;
     }
@@ -340,12 +351,16 @@ fn classify(body: &str) -> GroupKind {
 struct Pieces {
     name: String,
     tags: Vec<String>,
+    /// Beside each tag text, what it says about the audio when already
+    /// read (bracket groups are read to classify them).
+    reads: Vec<Option<AudioTags>>,
 }
 
 fn split_brackets(text: &str) -> Pieces {
     let mut pieces = Pieces {
         name: String::new(),
         tags: Vec::new(),
+        reads: Vec::new(),
     };
     let mut started = false; // some name text seen
     let mut broken = false; // a tag bracket ended the name
@@ -376,9 +391,11 @@ fn split_brackets(text: &str) -> Pieces {
         }
         let body = &after[..end];
         let close_len = if end < after.len() { 1 } else { 0 };
-        match classify(body) {
+        let (kind, read) = classify_reading(body);
+        match kind {
             GroupKind::Tag | GroupKind::Edition => {
                 pieces.tags.push(body.to_owned());
+                pieces.reads.push(Some(read));
                 // "Artist - [2019] Album": a tag right after the artist's
                 // dash does not end the name; the album follows
                 if started && !awaits_album(&pieces.name) {
@@ -411,6 +428,7 @@ fn split_brackets(text: &str) -> Pieces {
     push_text(&mut pieces, &mut post, rest, &mut started, broken);
     if !post.trim().is_empty() {
         pieces.tags.push(post);
+        pieces.reads.push(None);
     }
     pieces
 }
@@ -464,10 +482,31 @@ impl Builder {
         self.add_editions(text);
     }
 
+    /// The tag texts of `pieces` in title order, merging the readings the
+    /// bracket pass already made.
+    fn read_pieces(&mut self, pieces: &Pieces) {
+        for (text, read) in pieces.tags.iter().zip(&pieces.reads) {
+            match read {
+                Some(read) => {
+                    self.tags.merge(read);
+                    self.add_editions(text);
+                }
+                None => self.scan_tags(text),
+            }
+        }
+    }
+
     fn spaced(&mut self, title: &str) {
         let title = self.take_group_suffix(&undot_tail(&unglue_bitrate(title)));
         let pieces = split_brackets(&title);
-        let bracket_codec = pieces.tags.iter().any(|t| names_codec(t));
+        let bracket_codec = pieces
+            .tags
+            .iter()
+            .zip(&pieces.reads)
+            .any(|(t, read)| match read {
+                Some(read) => read.codec().is_some(),
+                None => names_codec(t),
+            });
         let (artist, album_part) = split_artist(&pieces.name);
         // "Artist - 2019 - Album": a year between artist and album
         // ("Prince - 1999 - 1982, FLAC" has no name after the dash: there
@@ -503,9 +542,7 @@ impl Builder {
         if let Some(run) = &run {
             self.scan_tags(run);
         }
-        for t in &pieces.tags {
-            self.scan_tags(t);
-        }
+        self.read_pieces(&pieces);
         self.take_year_after_artist();
         self.album = self.strip_trailing_editions(trim_name(&album));
     }

@@ -84,9 +84,7 @@ impl Builder {
         let tag_text = join_tag_fields(&tag_segs);
         self.scan_tags(&tag_text);
         let pieces = split_brackets(&album_segs.join(" - "));
-        for t in &pieces.tags {
-            self.scan_tags(t);
-        }
+        self.read_pieces(&pieces);
         self.album = self.strip_trailing_editions(trim_name(&pieces.name));
     }
 }
