@@ -17,6 +17,7 @@ mod harness;
 mod imports;
 mod indexer_failures;
 mod indexers;
+mod manual;
 mod metadata;
 mod qbt;
 mod releases;
