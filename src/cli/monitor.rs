@@ -163,7 +163,7 @@ async fn session(
                             let _ = outbound.send(choose_message(&position.run_id, &answer)).await;
                             chose = true;
                             offer = None;
-                            display.resume_live(request.album_id);
+                            display.resume_live();
                         }
                         Err(why) => prompt(Some(&why), open),
                     },
@@ -176,7 +176,7 @@ async fn session(
                              `musicagg choose {} #N` (still watching)",
                             position.run_id
                         );
-                        display.resume_live(request.album_id);
+                        display.resume_live();
                     }
                 }
                 continue;
@@ -212,7 +212,7 @@ async fn session(
                     // Answered elsewhere (another client, or an earlier one).
                     offer = None;
                     println!();
-                    display.resume_live(request.album_id);
+                    display.resume_live();
                 }
                 let manual = pb::MonitorMode::Manual as i32;
                 if !position.mode_noted && request.manual != (update.mode == manual) {
@@ -265,14 +265,14 @@ fn prompt(error: Option<&str>, offer: &pb::CandidateOffer) {
     let _ = std::io::stdout().flush();
 }
 
-fn spinner(album_id: &str) -> ProgressBar {
+fn spinner(message: String) -> ProgressBar {
     let bar = ProgressBar::new_spinner();
     bar.set_style(
         ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     bar.enable_steady_tick(Duration::from_millis(100));
-    bar.set_message(format!("connecting ({album_id})"));
+    bar.set_message(message);
     bar
 }
 
@@ -282,7 +282,7 @@ impl Display {
             Display::Json
         } else if std::io::stdout().is_terminal() {
             Display::Live {
-                bar: Some(spinner(album_id)),
+                bar: Some(spinner(format!("connecting ({album_id})"))),
                 step_started: Instant::now(),
                 step: None,
             }
@@ -370,11 +370,11 @@ impl Display {
     }
 
     /// A spinner again after a prompt.
-    fn resume_live(&mut self, album_id: &str) {
+    fn resume_live(&mut self) {
         if let Display::Live { bar, .. } = self
             && bar.is_none()
         {
-            *bar = Some(spinner(album_id));
+            *bar = Some(spinner("waiting for the run".into()));
         }
     }
 

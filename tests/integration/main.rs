@@ -18,6 +18,8 @@ mod imports;
 mod indexer_failures;
 mod indexers;
 mod manual;
+mod manual_cli;
+mod manual_real;
 mod metadata;
 mod qbt;
 mod releases;
