@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::doubles::{Fake, HASH_A, HASH_B, release};
+use crate::doubles::{Fake, HASH_B};
 use crate::harness::{Backend, STEP, TestApp};
+use crate::manual::two_candidates;
 use crate::qbt::require;
 use crate::serve::musicagg;
 use crate::stream::ALBUM;
@@ -19,14 +20,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_musicagg");
 
 /// One acceptable release (A) and one rejected by the double (B).
 async fn app() -> (Arc<Fake>, TestApp) {
-    let fake = Fake {
-        releases: vec![
-            release("Artist - Album (2020) [FLAC]", 12, HASH_A),
-            release("Artist - Album (2020) [FLAC] (few seeders)", 2, HASH_B),
-        ],
-        ..Fake::default()
-    };
-    let (fake, providers) = fake.into_providers();
+    let (fake, providers) = two_candidates().into_providers();
     (fake, TestApp::spawn(Backend::Sqlite, providers).await)
 }
 
