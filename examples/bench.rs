@@ -1118,6 +1118,9 @@ async fn subscriber(
                 at,
                 wall,
             },
+            Some(pb::monitor_album_stream_response::Response::Offer(_)) => {
+                bail!("an offer in an automatic run")
+            }
             None => bail!("an empty stream message"),
         };
         receipts.push(receipt);

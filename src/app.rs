@@ -58,6 +58,7 @@ impl App {
     ) -> anyhow::Result<Self> {
         let bus = EventBus::new(config.event_bus_capacity);
         let mut workflows = Workflows::new(Arc::clone(&store), bus, providers);
+        workflows.options.choice_timeout = config.manual.choice_timeout.duration();
         if let Some(path) = &config.library.path {
             std::fs::create_dir_all(path)
                 .with_context(|| format!("creating the library folder {}", path.display()))?;

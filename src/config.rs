@@ -29,6 +29,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "indexers",
     "qbittorrent",
     "release",
+    "manual",
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -63,6 +64,30 @@ pub struct Config {
     pub library: LibraryConfig,
     #[serde(default)]
     pub downloads: DownloadsConfig,
+    #[serde(default)]
+    pub manual: ManualConfig,
+}
+
+/// `[manual]`: runs started in manual mode, which wait for a client's choice.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManualConfig {
+    /// How long an offer waits for a choice before the run ends CANCELLED.
+    /// Long by default: the choice may come days later, from any client.
+    #[serde(default = "default_choice_timeout")]
+    pub choice_timeout: Seconds,
+}
+
+impl Default for ManualConfig {
+    fn default() -> Self {
+        Self {
+            choice_timeout: default_choice_timeout(),
+        }
+    }
+}
+
+fn default_choice_timeout() -> Seconds {
+    Seconds(86_400)
 }
 
 /// `[library]`: where albums are placed once downloaded.
@@ -473,6 +498,11 @@ impl Config {
                     .into(),
             ));
         }
+        if self.manual.choice_timeout.0 == 0 {
+            return Err(ConfigError::Invalid(
+                "manual.choice_timeout must be at least 1 second".into(),
+            ));
+        }
         for mapping in &self.downloads.path_mappings {
             if mapping.remote.trim().is_empty() || mapping.local.as_os_str().is_empty() {
                 return Err(ConfigError::Invalid(
@@ -647,6 +677,39 @@ mod tests {
                 let err = Config::load(Some(Path::new("bad.toml"))).unwrap_err();
                 assert!(err.to_string().contains(key), "{bad}: {err}");
             }
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn manual_section_takes_the_usual_duration_forms() {
+        Jail::expect_with(|jail| {
+            jail.create_file("none.toml", "")?;
+            let config = Config::load(Some(Path::new("none.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(
+                config.manual.choice_timeout,
+                Seconds(86_400),
+                "24 h by default"
+            );
+            jail.create_file("manual.toml", "[manual]\nchoice_timeout = \"2d\"\n")?;
+            let config = Config::load(Some(Path::new("manual.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(config.manual.choice_timeout, Seconds(172_800));
+            for (bad, key) in [
+                ("[manual]\nchoice_timeout = 0", "choice_timeout"),
+                ("[manual]\nchoice_timeout = \"soon\"", "soon"),
+                ("[manual]\ntimeout = 5", "timeout"),
+            ] {
+                jail.create_file("bad.toml", bad)?;
+                let err = Config::load(Some(Path::new("bad.toml"))).unwrap_err();
+                assert!(err.to_string().contains(key), "{bad}: {err}");
+            }
+            jail.set_env("MUSICAGG_MANUAL__CHOICE_TIMEOUT", "90");
+            let config = Config::load(Some(Path::new("manual.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(
+                config.manual.choice_timeout,
+                Seconds(90),
+                "the environment wins"
+            );
             Ok(())
         });
     }

@@ -142,6 +142,7 @@ mod tests {
             run_id,
             album_id: AlbumId::parse("1b022e01-4da6-387b-8658-8678046e4cef").unwrap(),
             quality: Quality::Lossless,
+            mode: Default::default(),
             seq,
             status: WorkflowStatus::Searching,
             message: String::new(),

@@ -11,7 +11,9 @@
 //! - a gap, or a lagged subscription, is filled from the store.
 //!
 //! The bridge owns nothing of the workflow: when the client goes away the
-//! bridge ends and the workflow goes on.
+//! bridge ends and the workflow goes on. A `choose` from the client is handed
+//! to [`Workflows::choose`]; a bad one ends this stream with its status and
+//! leaves the workflow as it was.
 
 use std::sync::Arc;
 
@@ -21,12 +23,12 @@ use tokio_stream::StreamExt;
 use tokio_util::sync::CancellationToken;
 use tonic::Status;
 
-use super::convert::stream_message;
+use super::convert::{Choose, stream_message};
 use crate::events::Received;
-use crate::model::Event;
+use crate::model::{Event, RunId};
 use crate::proto::v1 as pb;
 use crate::store::{Store, StoreError};
-use crate::workflow::Attachment;
+use crate::workflow::{Attachment, Workflows};
 
 /// Events read from the store per query while catching up.
 const CATCH_UP_PAGE: i64 = 256;
@@ -72,6 +74,7 @@ pub enum BridgeError {
 }
 
 struct Bridge<'a> {
+    workflows: &'a Workflows,
     store: &'a dyn Store,
     out: &'a Outbound,
     last_sent: i64,
@@ -83,7 +86,7 @@ struct Bridge<'a> {
 pub async fn run<I>(
     attachment: Attachment,
     after_seq: i64,
-    store: &dyn Store,
+    workflows: &Workflows,
     out: Outbound,
     mut inbound: I,
     shutdown: CancellationToken,
@@ -98,7 +101,8 @@ where
         ..
     } = attachment;
     let mut bridge = Bridge {
-        store,
+        workflows,
+        store: workflows.store.as_ref(),
         out: &out,
         last_sent: after_seq,
     };
@@ -165,11 +169,11 @@ impl Bridge<'_> {
                 message = inbound.next(), if inbound_open => match message {
                     // The client closed its sending side: normal, keep streaming.
                     None => inbound_open = false,
-                    Some(Ok(_)) => {
-                        let _ = out.send(Outgoing::error(Status::invalid_argument(
-                            "only one start message is allowed per stream",
-                        ))).await;
-                        return Ok(());
+                    Some(Ok(message)) => {
+                        if let Err(status) = bridge.inbound(run_id, message).await {
+                            let _ = out.send(Outgoing::error(status)).await;
+                            return Ok(());
+                        }
                     }
                     // The client is gone (reset, cancelled).
                     Some(Err(_)) => return Ok(()),
@@ -208,6 +212,39 @@ impl Bridge<'_> {
                 }
             }
         }
+    }
+
+    /// A client's message after its start: only `choose` is allowed. An
+    /// error ends this stream (never the workflow).
+    async fn inbound(
+        &self,
+        run_id: RunId,
+        message: pb::MonitorAlbumStreamRequest,
+    ) -> Result<(), Status> {
+        use pb::monitor_album_stream_request::Request;
+        let request = match message.request {
+            Some(Request::Choose(request)) => request,
+            Some(Request::Start(_)) => {
+                return Err(Status::invalid_argument(
+                    "only one start message is allowed per stream",
+                ));
+            }
+            None => return Err(Status::invalid_argument("an empty message")),
+        };
+        let choose = Choose::try_from(request)?;
+        if let Some(other) = choose.run_id
+            && other != run_id
+        {
+            return Err(Status::invalid_argument(format!(
+                "run {other} is not this stream's run ({run_id}); use ChooseRelease for another run"
+            )));
+        }
+        let chosen = self.workflows.choose(run_id, choose.pick).await?;
+        tracing::info!(
+            guid = chosen.candidate.as_ref().map(|c| c.guid.as_str()),
+            "choice taken from the stream"
+        );
+        Ok(())
     }
 
     /// Sends one event (the final response if terminal). A client that is

@@ -6,19 +6,51 @@ use tonic::Status;
 
 use crate::metadata::{Album, AlbumSearchHit, MetadataError, Track};
 use crate::model::{
-    AlbumId, DownloadSummary, Event, Quality, Run, RunId, WorkflowKey, WorkflowStatus,
+    AlbumId, DownloadSummary, Event, MonitorMode, Quality, Run, RunId, WorkflowKey, WorkflowStatus,
 };
 use crate::proto::v1 as pb;
 use crate::release::CandidateSummary;
 use crate::store::StoreError;
-use crate::workflow::{AttachError, CancelError};
+use crate::workflow::{AttachError, CancelError, ChooseError, Pick};
 
 /// A validated StartMonitorRequest.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StartMonitor {
     pub key: WorkflowKey,
+    pub mode: MonitorMode,
     pub after_seq: i64,
     pub run_id: Option<RunId>,
+}
+
+/// A validated ChooseReleaseRequest. On a stream the run id may be empty
+/// (this stream's run).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choose {
+    pub run_id: Option<RunId>,
+    pub pick: Pick,
+}
+
+impl TryFrom<pb::ChooseReleaseRequest> for Choose {
+    type Error = Status;
+
+    fn try_from(req: pb::ChooseReleaseRequest) -> Result<Self, Status> {
+        let run_id = match req.run_id.trim() {
+            "" => None,
+            text => Some(parse_run_id(text)?),
+        };
+        let pick = if req.decline {
+            Pick::Decline
+        } else if req.guid.is_empty() {
+            return Err(Status::invalid_argument(
+                "give the guid of an offered candidate, or decline",
+            ));
+        } else if req.guid.len() > 4096 {
+            return Err(Status::invalid_argument("guid is longer than 4096 bytes"));
+        } else {
+            Pick::Guid(req.guid)
+        };
+        Ok(Self { run_id, pick })
+    }
 }
 
 impl TryFrom<pb::StartMonitorRequest> for StartMonitor {
@@ -27,20 +59,16 @@ impl TryFrom<pb::StartMonitorRequest> for StartMonitor {
     fn try_from(req: pb::StartMonitorRequest) -> Result<Self, Status> {
         let album_id = parse_album_id(&req.album_id)?;
         let quality = quality_from_proto(req.quality)?;
-        match pb::MonitorMode::try_from(req.mode) {
-            Ok(pb::MonitorMode::Unspecified | pb::MonitorMode::Automatic) => {}
-            Ok(pb::MonitorMode::Manual) => {
-                return Err(Status::unimplemented(
-                    "manual mode is not implemented yet; use MONITOR_MODE_AUTOMATIC",
-                ));
-            }
+        let mode = match pb::MonitorMode::try_from(req.mode) {
+            Ok(pb::MonitorMode::Unspecified | pb::MonitorMode::Automatic) => MonitorMode::Automatic,
+            Ok(pb::MonitorMode::Manual) => MonitorMode::Manual,
             Err(_) => {
                 return Err(Status::invalid_argument(format!(
                     "mode {} is not a MonitorMode",
                     req.mode
                 )));
             }
-        }
+        };
         if req.after_seq < 0 {
             return Err(Status::invalid_argument("after_seq must not be negative"));
         }
@@ -50,6 +78,7 @@ impl TryFrom<pb::StartMonitorRequest> for StartMonitor {
         };
         Ok(Self {
             key: WorkflowKey { album_id, quality },
+            mode,
             after_seq: req.after_seq,
             run_id,
         })
@@ -97,12 +126,20 @@ pub fn quality_to_proto(q: Quality) -> pb::Quality {
     }
 }
 
+pub fn mode_to_proto(m: MonitorMode) -> pb::MonitorMode {
+    match m {
+        MonitorMode::Automatic => pb::MonitorMode::Automatic,
+        MonitorMode::Manual => pb::MonitorMode::Manual,
+    }
+}
+
 pub fn status_to_proto(s: WorkflowStatus) -> pb::WorkflowStatus {
     match s {
         WorkflowStatus::FetchingMetadata => pb::WorkflowStatus::FetchingMetadata,
         WorkflowStatus::CheckingOwned => pb::WorkflowStatus::CheckingOwned,
         WorkflowStatus::Searching => pb::WorkflowStatus::Searching,
         WorkflowStatus::ParsingResults => pb::WorkflowStatus::ParsingResults,
+        WorkflowStatus::AwaitingChoice => pb::WorkflowStatus::AwaitingChoice,
         WorkflowStatus::AddingTorrent => pb::WorkflowStatus::AddingTorrent,
         WorkflowStatus::Complete => pb::WorkflowStatus::Complete,
         WorkflowStatus::AlreadyOwned => pb::WorkflowStatus::AlreadyOwned,
@@ -139,6 +176,7 @@ pub fn status_update(event: &Event, replayed: bool) -> pb::StatusUpdate {
         created_at: Some(timestamp(event.created_at)),
         message: event.message.clone(),
         replayed,
+        mode: mode_to_proto(event.mode).into(),
     }
 }
 
@@ -166,10 +204,31 @@ pub fn final_response(event: &Event, replayed: bool) -> pb::MonitorAlbumResponse
     }
 }
 
+/// A manual run's offer, from its offer event.
+pub fn candidate_offer(
+    event: &Event,
+    offer: &crate::model::Offer,
+    replayed: bool,
+) -> pb::CandidateOffer {
+    pb::CandidateOffer {
+        run_id: event.run_id.to_string(),
+        seq: event.seq,
+        candidates: offer
+            .candidates
+            .iter()
+            .map(|c| candidate(&c.candidate, c.accepted))
+            .collect(),
+        expires_at: Some(timestamp(offer.expires_at)),
+        replayed,
+    }
+}
+
 pub fn stream_message(event: &Event, replayed: bool) -> pb::MonitorAlbumStreamResponse {
     use pb::monitor_album_stream_response::Response;
     let response = if event.status.is_terminal() {
         Response::Result(final_response(event, replayed))
+    } else if let Some(offer) = event.offer() {
+        Response::Offer(candidate_offer(event, &offer, replayed))
     } else {
         Response::StatusUpdate(status_update(event, replayed))
     };
@@ -262,6 +321,7 @@ pub fn workflow_run(run: &Run) -> pb::WorkflowRun {
         created_at: Some(timestamp(run.created_at)),
         updated_at: Some(timestamp(run.updated_at)),
         finished_at: run.finished_at.map(timestamp),
+        mode: mode_to_proto(run.mode).into(),
     }
 }
 
@@ -297,6 +357,22 @@ impl From<AttachError> for Status {
             AttachError::WrongRun { .. } => Status::invalid_argument(e.to_string()),
             AttachError::ShuttingDown => Status::unavailable(e.to_string()),
             AttachError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ChooseError> for Status {
+    fn from(e: ChooseError) -> Self {
+        match e {
+            ChooseError::UnknownRun(_) => Status::not_found(e.to_string()),
+            ChooseError::Automatic(_)
+            | ChooseError::NoOfferYet { .. }
+            | ChooseError::Ended { .. } => Status::failed_precondition(e.to_string()),
+            ChooseError::NotOffered { .. } | ChooseError::AlreadyDecided { .. } => {
+                Status::invalid_argument(e.to_string())
+            }
+            ChooseError::Unreadable(_) => Status::internal(e.to_string()),
+            ChooseError::Store(e) => e.into(),
         }
     }
 }

@@ -25,7 +25,7 @@ use crate::store::{DownloadFilter, RunFilter};
 use crate::tasks;
 use crate::workflow::Workflows;
 use convert::{
-    StartMonitor, next_page_token, page_offset, page_size, parse_album_id, parse_run_id,
+    Choose, StartMonitor, next_page_token, page_offset, page_size, parse_album_id, parse_run_id,
     status_filter_from_proto, status_update, workflow_run,
 };
 
@@ -72,7 +72,7 @@ impl MusicAggregatorService for Api {
         })?;
         let start = match first.request {
             Some(Inbound::Start(start)) => StartMonitor::try_from(start)?,
-            None => {
+            Some(Inbound::Choose(_)) | None => {
                 return Err(Status::invalid_argument(
                     "the first message must be `start`",
                 ));
@@ -84,7 +84,7 @@ impl MusicAggregatorService for Api {
 
         let attachment = self
             .workflows
-            .attach(&start.key, start.after_seq, start.run_id)
+            .attach_as(&start.key, start.mode, start.after_seq, start.run_id)
             .await?;
         span.record("run_id", tracing::field::display(attachment.run_id));
         tracing::info!(
@@ -94,14 +94,14 @@ impl MusicAggregatorService for Api {
         );
 
         let (tx, rx) = mpsc::channel(STREAM_BUFFER);
-        let store = self.workflows.store.clone();
+        let workflows = self.workflows.clone();
         let shutdown = self.shutdown.clone();
         let bridge_span = tracing::info_span!("stream", run_id = %attachment.run_id);
         tasks::spawn("stream-bridge", bridge_span, async move {
             bridge::run(
                 attachment,
                 start.after_seq,
-                store.as_ref(),
+                &workflows,
                 tx,
                 inbound,
                 shutdown,
@@ -110,6 +110,33 @@ impl MusicAggregatorService for Api {
         });
         let messages = ReceiverStream::new(rx).map(bridge::Outgoing::into_message);
         Ok(Response::new(Box::pin(messages)))
+    }
+
+    #[tracing::instrument(skip_all, fields(run_id))]
+    async fn choose_release(
+        &self,
+        request: Request<pb::ChooseReleaseRequest>,
+    ) -> Result<Response<pb::ChooseReleaseResponse>, Status> {
+        let choose = Choose::try_from(request.into_inner())?;
+        let run_id = choose
+            .run_id
+            .ok_or_else(|| Status::invalid_argument("run_id is required"))?;
+        tracing::Span::current().record("run_id", tracing::field::display(run_id));
+        let chosen = self.workflows.choose(run_id, choose.pick).await?;
+        // The run goes on without this call; the wait only lets a client
+        // that is not on the stream see how it ended.
+        let (run, terminal) = self
+            .workflows
+            .wait_for_end(run_id, self.workflows.options.choice_wait)
+            .await?;
+        Ok(Response::new(pb::ChooseReleaseResponse {
+            run: Some(workflow_run(&run)),
+            chosen: chosen
+                .candidate
+                .as_ref()
+                .map(|c| convert::candidate(c, chosen.accepted)),
+            result: terminal.map(|e| convert::final_response(&e, false)),
+        }))
     }
 
     async fn get_workflow_run(

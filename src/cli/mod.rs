@@ -5,6 +5,7 @@
 //! NO_RESULTS, FAILED, CANCELLED); 2 bad usage or configuration; 3 the server
 //! could not be reached or refused the request; 130 interrupted.
 
+mod choose;
 mod downloads;
 mod monitor;
 mod output;
@@ -67,6 +68,24 @@ enum Command {
         /// FAILED, and the run that retries a failed one.
         #[arg(long)]
         follow: bool,
+        /// Choose the release yourself: every candidate is shown with its
+        /// verdict, and a number (or `d` to decline) is read from the
+        /// terminal. With --json the offer is printed and nothing is read.
+        #[arg(long)]
+        manual: bool,
+        #[command(flatten)]
+        server: ServerArg,
+    },
+    /// Answer a manual run's offer: GUID or #N (its number in the offer).
+    Choose {
+        run_id: String,
+        /// The candidate's guid as offered, or #N; omit with --decline.
+        target: Option<String>,
+        /// End the run CANCELLED ("declined") instead of choosing.
+        #[arg(long)]
+        decline: bool,
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         server: ServerArg,
     },
@@ -301,6 +320,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             run_id,
             json,
             follow,
+            manual,
             server,
         } => {
             let client = connect(&server.server).await?;
@@ -309,8 +329,13 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 run_id: run_id.unwrap_or_default(),
             };
             loop {
-                let (code, result) =
-                    monitor::run(client.clone(), &album_id, quality.into(), resume, json).await?;
+                let request = monitor::Request {
+                    album_id: &album_id,
+                    quality: quality.into(),
+                    manual,
+                    json,
+                };
+                let (code, result) = monitor::run(client.clone(), request, resume).await?;
                 let download = result
                     .and_then(|r| r.download)
                     .filter(|d| !d.id.is_empty() && follow);
@@ -340,6 +365,16 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
                     }
                 }
             }
+        }
+        Command::Choose {
+            run_id,
+            target,
+            decline,
+            json,
+            server,
+        } => {
+            let client = connect(&server.server).await?;
+            choose::choose(client, run_id, target, decline, json).await
         }
         Command::Downloads {
             album,

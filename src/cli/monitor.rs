@@ -3,16 +3,24 @@
 //! On a terminal: a spinner with the current step and the elapsed time, and a
 //! line per finished step. Otherwise: one plain line per event. With `--json`:
 //! one JSON object per stream message.
+//!
+//! With `--manual`, the offer is shown as a numbered table and the answer
+//! (a number, or `d`) read from standard input and sent on the same stream;
+//! `--json` prints the offer and reads nothing. A choice refused because
+//! another client answered first is said, and watching goes on where it was.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::Channel;
 
 use super::CliError;
-use super::output::{message_json, status_name};
+use super::choose::{choose_message, offer_table, parse_answer, stdin_lines};
+use super::output::{message_json, mode_name, status_name};
 use crate::api::convert::quality_to_proto;
 use crate::model::Quality;
 use crate::proto::v1 as pb;
@@ -24,7 +32,8 @@ enum Display {
     Json,
     Plain,
     Live {
-        bar: ProgressBar,
+        /// None while a table and a prompt hold the terminal.
+        bar: Option<ProgressBar>,
         step_started: Instant,
         step: Option<String>,
     },
@@ -37,73 +46,195 @@ pub(super) struct Resume {
     pub run_id: String,
 }
 
+/// What one `monitor` asks for.
+pub(super) struct Request<'a> {
+    pub album_id: &'a str,
+    pub quality: Quality,
+    pub manual: bool,
+    pub json: bool,
+}
+
+/// How one stream ended.
+enum Session {
+    Ended(ExitCode, Option<Box<pb::MonitorAlbumResponse>>),
+    /// Our choice was refused (another came first, the offer expired): the
+    /// stream ended with that status; the run goes on without us.
+    ChoiceRefused(tonic::Status),
+}
+
+/// The terminal's answers to an offer, read once the first offer arrives.
+#[derive(Default)]
+struct Answers {
+    lines: Option<mpsc::UnboundedReceiver<Option<String>>>,
+    /// Standard input ended: nothing more will be read.
+    exhausted: bool,
+}
+
+impl Answers {
+    async fn next(&mut self) -> Option<String> {
+        match self.lines.as_mut() {
+            Some(lines) => lines.recv().await.flatten(),
+            None => std::future::pending().await,
+        }
+    }
+}
+
+/// Where the watching stands (resuming after a refused choice).
+struct Position {
+    last_seq: i64,
+    run_id: String,
+    mode_noted: bool,
+}
+
 pub(super) async fn run(
-    mut client: MusicAggregatorServiceClient<Channel>,
-    album_id: &str,
-    quality: Quality,
+    client: MusicAggregatorServiceClient<Channel>,
+    request: Request<'_>,
     resume: Resume,
-    json: bool,
 ) -> Result<(ExitCode, Option<pb::MonitorAlbumResponse>), CliError> {
-    let after_seq = resume.after_seq;
+    let mut display = Display::new(request.json, request.album_id);
+    let mut answers = Answers::default();
+    let mut position = Position {
+        last_seq: resume.after_seq,
+        run_id: resume.run_id,
+        mode_noted: false,
+    };
+    loop {
+        match session(
+            client.clone(),
+            &request,
+            &mut position,
+            &mut display,
+            &mut answers,
+        )
+        .await?
+        {
+            Session::Ended(code, result) => return Ok((code, result.map(|r| *r))),
+            Session::ChoiceRefused(status) => {
+                display.pause();
+                eprintln!(
+                    "your choice was not taken: {}; still watching",
+                    status.message()
+                );
+            }
+        }
+    }
+}
+
+async fn session(
+    mut client: MusicAggregatorServiceClient<Channel>,
+    request: &Request<'_>,
+    position: &mut Position,
+    display: &mut Display,
+    answers: &mut Answers,
+) -> Result<Session, CliError> {
     let start = pb::MonitorAlbumStreamRequest {
         request: Some(pb::monitor_album_stream_request::Request::Start(
             pb::StartMonitorRequest {
-                album_id: album_id.to_owned(),
-                quality: quality_to_proto(quality).into(),
-                mode: pb::MonitorMode::Automatic.into(),
-                after_seq,
-                run_id: resume.run_id.clone(),
+                album_id: request.album_id.to_owned(),
+                quality: quality_to_proto(request.quality).into(),
+                mode: if request.manual {
+                    pb::MonitorMode::Manual
+                } else {
+                    pb::MonitorMode::Automatic
+                }
+                .into(),
+                after_seq: position.last_seq,
+                run_id: position.run_id.clone(),
             },
         )),
     };
+    // The sending side stays open: an answer to the offer goes on it.
+    let (outbound, rx) = mpsc::channel(4);
+    let _ = outbound.send(start).await;
     let mut stream = client
-        .monitor_album_stream(tokio_stream::once(start))
+        .monitor_album_stream(ReceiverStream::new(rx))
         .await?
         .into_inner();
-
-    let mut display = if json {
-        Display::Json
-    } else if std::io::stdout().is_terminal() {
-        let bar = ProgressBar::new_spinner();
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(100));
-        bar.set_message(format!("connecting ({album_id})"));
-        Display::Live {
-            bar,
-            step_started: Instant::now(),
-            step: None,
-        }
-    } else {
-        Display::Plain
-    };
-
-    let mut last_seq = after_seq;
-    let mut run_id = resume.run_id;
+    let mut offer: Option<pb::CandidateOffer> = None;
+    let mut chose = false;
     loop {
         let message = tokio::select! {
             message = stream.message() => message,
+            line = answers.next(), if offer.is_some() => {
+                let Some(open) = offer.as_ref() else { continue };
+                match line {
+                    Some(text) => match parse_answer(&text, open) {
+                        Ok(answer) => {
+                            let _ = outbound.send(choose_message(&position.run_id, &answer)).await;
+                            chose = true;
+                            offer = None;
+                            display.resume_live();
+                        }
+                        Err(why) => prompt(Some(&why), open),
+                    },
+                    None => {
+                        answers.exhausted = true;
+                        answers.lines = None;
+                        offer = None;
+                        println!(
+                            "\nno answer read; the offer stands: answer it with \
+                             `musicagg choose {} #N` (still watching)",
+                            position.run_id
+                        );
+                        display.resume_live();
+                    }
+                }
+                continue;
+            }
             _ = tokio::signal::ctrl_c() => {
                 display.finish_step();
                 eprintln!(
-                    "stopped watching; the workflow goes on (resume with --run-id {run_id} --after-seq {last_seq})"
+                    "stopped watching; the workflow goes on (resume with --run-id {} --after-seq {})",
+                    position.run_id, position.last_seq
                 );
-                return Ok((ExitCode::from(130), None));
+                return Ok(Session::Ended(ExitCode::from(130), None));
             }
         };
-        let Some(message) = message? else {
+        let message = match message {
+            Ok(message) => message,
+            Err(status) if chose && status.code() != tonic::Code::Unavailable => {
+                return Ok(Session::ChoiceRefused(status));
+            }
+            Err(status) => return Err(status.into()),
+        };
+        let Some(message) = message else {
             display.finish_step();
             return Err(CliError::Service(format!(
-                "the stream ended without a final response (resume with --run-id {run_id} --after-seq {last_seq})"
+                "the stream ended without a final response (resume with --run-id {} --after-seq {})",
+                position.run_id, position.last_seq
             )));
         };
         match &message.response {
             Some(Response::StatusUpdate(update)) => {
-                last_seq = update.seq;
-                run_id.clone_from(&update.run_id);
+                position.last_seq = update.seq;
+                position.run_id.clone_from(&update.run_id);
+                if offer.is_some() && update.status != pb::WorkflowStatus::AwaitingChoice as i32 {
+                    // Answered elsewhere (another client, or an earlier one).
+                    offer = None;
+                    println!();
+                    display.resume_live();
+                }
+                let manual = pb::MonitorMode::Manual as i32;
+                if !position.mode_noted && request.manual != (update.mode == manual) {
+                    position.mode_noted = true;
+                    display.note(&format!(
+                        "this album's workflow was already running as a {} run: you joined it",
+                        mode_name(update.mode)
+                    ));
+                }
                 display.update(&message, update);
+            }
+            Some(Response::Offer(o)) => {
+                position.last_seq = o.seq;
+                position.run_id.clone_from(&o.run_id);
+                display.offer(&message, o);
+                if !request.json && !answers.exhausted {
+                    if answers.lines.is_none() {
+                        answers.lines = Some(stdin_lines());
+                    }
+                    prompt(None, o);
+                    offer = Some(o.clone());
+                }
             }
             Some(Response::Result(result)) => {
                 display.result(&message, result);
@@ -116,14 +247,62 @@ pub(super) async fn run(
                 } else {
                     ExitCode::from(1)
                 };
-                return Ok((code, success.then(|| result.clone())));
+                return Ok(Session::Ended(
+                    code,
+                    success.then(|| Box::new(result.clone())),
+                ));
             }
             None => {}
         }
     }
 }
 
+fn prompt(error: Option<&str>, offer: &pb::CandidateOffer) {
+    if let Some(error) = error {
+        println!("{error}");
+    }
+    print!("choose 1-{} (or d to decline): ", offer.candidates.len());
+    let _ = std::io::stdout().flush();
+}
+
+fn spinner(message: String) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar.set_message(message);
+    bar
+}
+
 impl Display {
+    fn new(json: bool, album_id: &str) -> Self {
+        if json {
+            Display::Json
+        } else if std::io::stdout().is_terminal() {
+            Display::Live {
+                bar: Some(spinner(format!("connecting ({album_id})"))),
+                step_started: Instant::now(),
+                step: None,
+            }
+        } else {
+            Display::Plain
+        }
+    }
+
+    /// One line outside the spinner.
+    fn note(&self, text: &str) {
+        match self {
+            Display::Json => {}
+            Display::Plain => println!("{text}"),
+            Display::Live { bar, .. } => match bar {
+                Some(bar) => bar.println(text),
+                None => println!("{text}"),
+            },
+        }
+    }
+
     fn update(&mut self, message: &pb::MonitorAlbumStreamResponse, update: &pb::StatusUpdate) {
         let status = status_name(update.status);
         match self {
@@ -139,16 +318,63 @@ impl Display {
                 step_started,
                 step,
             } => {
-                if let Some(done) = step.take() {
-                    bar.println(format!(
-                        "✔ {done} ({:.1} s)",
-                        step_started.elapsed().as_secs_f64()
-                    ));
+                let done = step.take();
+                let text = format!("{status}: {}", update.message);
+                match bar {
+                    Some(bar) => {
+                        if let Some(done) = done {
+                            bar.println(format!(
+                                "✔ {done} ({:.1} s)",
+                                step_started.elapsed().as_secs_f64()
+                            ));
+                        }
+                        bar.set_message(text.clone());
+                    }
+                    None => println!("{text}"),
                 }
                 *step_started = Instant::now();
-                *step = Some(format!("{status}: {}", update.message));
-                bar.set_message(format!("{status}: {}", update.message));
+                *step = Some(text);
             }
+        }
+    }
+
+    /// The offer: a JSON line, or the numbered table (the spinner stops
+    /// while the user reads it).
+    fn offer(&mut self, message: &pb::MonitorAlbumStreamResponse, o: &pb::CandidateOffer) {
+        match self {
+            Display::Json => println!("{}", message_json(message)),
+            Display::Plain | Display::Live { .. } => {
+                self.pause();
+                print!("{}", offer_table(o));
+            }
+        }
+    }
+
+    /// Ends the spinner (the current step printed as finished).
+    fn pause(&mut self) {
+        if let Display::Live {
+            bar,
+            step_started,
+            step,
+        } = self
+            && let Some(bar) = bar.take()
+        {
+            if let Some(done) = step.take() {
+                bar.println(format!(
+                    "✔ {done} ({:.1} s)",
+                    step_started.elapsed().as_secs_f64()
+                ));
+            }
+            bar.finish_and_clear();
+        }
+    }
+
+    /// A spinner again after a prompt.
+    fn resume_live(&mut self) {
+        if let Display::Live { bar, .. } = self
+            && bar.is_none()
+        {
+            *bar = Some(spinner("waiting for the run".into()));
         }
     }
 
@@ -184,19 +410,6 @@ impl Display {
 
     /// Prints the running step as finished and removes the spinner.
     fn finish_step(&mut self) {
-        if let Display::Live {
-            bar,
-            step_started,
-            step,
-        } = self
-        {
-            if let Some(done) = step.take() {
-                bar.println(format!(
-                    "✔ {done} ({:.1} s)",
-                    step_started.elapsed().as_secs_f64()
-                ));
-            }
-            bar.finish_and_clear();
-        }
+        self.pause();
     }
 }

@@ -59,10 +59,20 @@ fn update_json(u: &pb::StatusUpdate) -> Value {
         "created_at": time(u.created_at.as_ref()),
         "message": u.message,
         "replayed": u.replayed,
+        "mode": mode_name(u.mode),
     })
 }
 
-fn release_json(r: &pb::Release) -> Value {
+/// "automatic" or "manual".
+pub(super) fn mode_name(value: i32) -> String {
+    match pb::MonitorMode::try_from(value) {
+        Ok(pb::MonitorMode::Manual) => "manual".into(),
+        Ok(_) => "automatic".into(),
+        Err(_) => format!("mode_{value}"),
+    }
+}
+
+pub(super) fn release_json(r: &pb::Release) -> Value {
     json!({
         "indexer": r.indexer,
         "title": r.title,
@@ -75,12 +85,13 @@ fn release_json(r: &pb::Release) -> Value {
     })
 }
 
-/// One stream message as a JSON object: `{"status_update": {…}}` or
-/// `{"result": {…}}`.
+/// One stream message as a JSON object: `{"status_update": {…}}`,
+/// `{"offer": {…}}` or `{"result": {…}}`.
 pub(super) fn message_json(message: &pb::MonitorAlbumStreamResponse) -> Value {
     use pb::monitor_album_stream_response::Response;
     match &message.response {
         Some(Response::StatusUpdate(u)) => json!({ "status_update": update_json(u) }),
+        Some(Response::Offer(o)) => super::choose::offer_json(o),
         Some(Response::Result(r)) => json!({ "result": {
             "run_id": r.run_id,
             "album_id": r.album_id,
@@ -123,6 +134,7 @@ fn run_json(r: &pb::WorkflowRun) -> Value {
         "finished": r.finished,
         "message": r.message,
         "last_seq": r.last_seq,
+        "mode": mode_name(r.mode),
         "created_at": time(r.created_at.as_ref()),
         "finished_at": time(r.finished_at.as_ref()),
     })

@@ -17,10 +17,12 @@ use uuid::Uuid;
 mod album;
 mod candidate;
 mod download;
+mod offer;
 
 pub use album::{Album, Track};
 pub use candidate::CandidateSummary;
 pub use download::{DownloadState, DownloadSummary};
+pub use offer::{Offer, OfferedCandidate};
 
 /// A MusicBrainz release-group MBID, validated and lower-cased.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -153,6 +155,47 @@ impl FromStr for Quality {
     }
 }
 
+/// How a run picks its release: the best acceptable one by itself, or the one
+/// a client chooses from the offer of every candidate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MonitorMode {
+    #[default]
+    Automatic,
+    Manual,
+}
+
+impl MonitorMode {
+    pub const ALL: [MonitorMode; 2] = [MonitorMode::Automatic, MonitorMode::Manual];
+
+    /// The name stored in the database (and shown).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MonitorMode::Automatic => "automatic",
+            MonitorMode::Manual => "manual",
+        }
+    }
+}
+
+impl fmt::Display for MonitorMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for MonitorMode {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        MonitorMode::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| UnknownName {
+                kind: "monitor mode",
+                value: s.to_owned(),
+            })
+    }
+}
+
 /// The steps and outcomes of a monitor workflow, in the order a run goes
 /// through them. The last six are terminal: a run has exactly one of them, as
 /// its last event.
@@ -163,6 +206,8 @@ pub enum WorkflowStatus {
     CheckingOwned,
     Searching,
     ParsingResults,
+    /// Manual mode only: the candidates are offered, a choice awaited.
+    AwaitingChoice,
     AddingTorrent,
     Complete,
     AlreadyOwned,
@@ -173,11 +218,12 @@ pub enum WorkflowStatus {
 }
 
 impl WorkflowStatus {
-    pub const ALL: [WorkflowStatus; 11] = [
+    pub const ALL: [WorkflowStatus; 12] = [
         WorkflowStatus::FetchingMetadata,
         WorkflowStatus::CheckingOwned,
         WorkflowStatus::Searching,
         WorkflowStatus::ParsingResults,
+        WorkflowStatus::AwaitingChoice,
         WorkflowStatus::AddingTorrent,
         WorkflowStatus::Complete,
         WorkflowStatus::AlreadyOwned,
@@ -206,6 +252,7 @@ impl WorkflowStatus {
             WorkflowStatus::CheckingOwned => "CHECKING_OWNED",
             WorkflowStatus::Searching => "SEARCHING",
             WorkflowStatus::ParsingResults => "PARSING_RESULTS",
+            WorkflowStatus::AwaitingChoice => "AWAITING_CHOICE",
             WorkflowStatus::AddingTorrent => "ADDING_TORRENT",
             WorkflowStatus::Complete => "COMPLETE",
             WorkflowStatus::AlreadyOwned => "ALREADY_OWNED",
@@ -281,6 +328,7 @@ pub struct Run {
     pub id: RunId,
     pub album_id: AlbumId,
     pub quality: Quality,
+    pub mode: MonitorMode,
     /// The status of the latest event.
     pub status: WorkflowStatus,
     pub message: String,
@@ -310,6 +358,8 @@ pub struct Event {
     pub run_id: RunId,
     pub album_id: AlbumId,
     pub quality: Quality,
+    /// The run's mode (copied from the run when the event is written).
+    pub mode: MonitorMode,
     pub seq: i64,
     pub status: WorkflowStatus,
     pub message: String,
@@ -319,6 +369,11 @@ pub struct Event {
 }
 
 impl Event {
+    /// The offer of a manual run, when this event is its offer.
+    pub fn offer(&self) -> Option<Offer> {
+        Offer::from_payload(self.payload.as_ref())
+    }
+
     /// The outcome stored with a terminal event (empty for other events or an
     /// unreadable payload: the status and message still tell the story).
     pub fn outcome(&self) -> Outcome {
@@ -374,6 +429,9 @@ mod tests {
         for s in WorkflowStatus::ALL {
             assert_eq!(s.as_str().parse::<WorkflowStatus>(), Ok(s));
         }
+        for m in MonitorMode::ALL {
+            assert_eq!(m.as_str().parse::<MonitorMode>(), Ok(m));
+        }
         for d in DownloadState::ALL {
             assert_eq!(d.as_str().parse::<DownloadState>(), Ok(d));
         }
@@ -395,5 +453,6 @@ mod tests {
             .count();
         assert_eq!(terminal, 6);
         assert!(!WorkflowStatus::AddingTorrent.is_terminal());
+        assert!(!WorkflowStatus::AwaitingChoice.is_terminal());
     }
 }

@@ -13,11 +13,13 @@
 
 mod downloads;
 mod library;
+mod offers;
 mod postgres;
 mod rows;
 mod sql;
 pub(crate) mod sql_downloads;
 mod sql_library;
+mod sql_offers;
 mod sqlite;
 
 use std::sync::Arc;
@@ -26,10 +28,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::metadata::Album;
-use crate::model::{AlbumId, Event, Run, RunId, UnknownName, WorkflowKey, WorkflowStatus};
+use crate::model::{
+    AlbumId, Event, MonitorMode, Run, RunId, UnknownName, WorkflowKey, WorkflowStatus,
+};
 
 pub use downloads::{DownloadEvent, DownloadFilter, DownloadRecord, DownloadStore, NewDownload};
 pub use library::{IndexedFile, LibraryIndex};
+pub use offers::{Decision, OfferStore, StoredOffer};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -81,10 +86,21 @@ pub struct RunFilter {
 }
 
 #[async_trait]
-pub trait Store: DownloadStore + LibraryIndex + Send + Sync + 'static {
+pub trait Store: DownloadStore + LibraryIndex + OfferStore + Send + Sync + 'static {
     /// Writes a new run (status FETCHING_METADATA, no events yet).
-    /// [`StoreError::AlreadyRunning`] if an unfinished run holds the key.
-    async fn create_run(&self, id: RunId, key: &WorkflowKey) -> Result<Run, StoreError>;
+    /// [`StoreError::AlreadyRunning`] if an unfinished run holds the key,
+    /// whatever its mode.
+    async fn create_run_as(
+        &self,
+        id: RunId,
+        key: &WorkflowKey,
+        mode: MonitorMode,
+    ) -> Result<Run, StoreError>;
+
+    /// [`Store::create_run_as`] an automatic run.
+    async fn create_run(&self, id: RunId, key: &WorkflowKey) -> Result<Run, StoreError> {
+        self.create_run_as(id, key, MonitorMode::Automatic).await
+    }
 
     /// Appends the run's next event (seq = previous + 1) and updates the run
     /// row in the same transaction; a terminal status also finishes the run.

@@ -13,17 +13,18 @@ macro_rules! impl_sql_store {
     ($store:ty) => {
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
-            async fn create_run(
+            async fn create_run_as(
                 &self,
                 id: $crate::model::RunId,
                 key: &$crate::model::WorkflowKey,
+                mode: $crate::model::MonitorMode,
             ) -> Result<$crate::model::Run, $crate::store::StoreError> {
                 let now = chrono::Utc::now();
                 let row: Result<$crate::store::rows::RunRow, sqlx::Error> = sqlx::query_as(
                     "INSERT INTO workflow_runs \
-                     (id, album_id, quality, status, message, last_seq, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, '', 0, $5, $5) \
-                     RETURNING id, album_id, quality, status, message, last_seq, \
+                     (id, album_id, quality, status, message, last_seq, created_at, updated_at, \
+                     mode) VALUES ($1, $2, $3, $4, '', 0, $5, $5, $6) \
+                     RETURNING id, album_id, quality, mode, status, message, last_seq, \
                      created_at, updated_at, finished_at",
                 )
                 .bind(id.0)
@@ -31,6 +32,7 @@ macro_rules! impl_sql_store {
                 .bind(key.quality.as_str())
                 .bind($crate::model::WorkflowStatus::FetchingMetadata.as_str())
                 .bind(now)
+                .bind(mode.as_str())
                 .fetch_one(&self.pool)
                 .await;
                 match row {
@@ -55,11 +57,11 @@ macro_rules! impl_sql_store {
                 // The update comes first: it locks the run row, so appends to
                 // one run are serialised, and its guard refuses any event
                 // after the terminal one.
-                let run: Option<(i64, String, String)> = sqlx::query_as(
+                let run: Option<(i64, String, String, String)> = sqlx::query_as(
                     "UPDATE workflow_runs SET status = $2, message = $3, \
                      last_seq = last_seq + 1, updated_at = $4, finished_at = $5 \
                      WHERE id = $1 AND finished_at IS NULL \
-                     RETURNING last_seq, album_id, quality",
+                     RETURNING last_seq, album_id, quality, mode",
                 )
                 .bind(run_id.0)
                 .bind(status.as_str())
@@ -68,7 +70,7 @@ macro_rules! impl_sql_store {
                 .bind(finished_at)
                 .fetch_optional(&mut *tx)
                 .await?;
-                let Some((seq, album_id, quality)) = run else {
+                let Some((seq, album_id, quality, mode)) = run else {
                     tx.rollback().await?;
                     return Err(match self.run(run_id).await? {
                         Some(_) => $crate::store::StoreError::RunFinished(run_id),
@@ -77,9 +79,9 @@ macro_rules! impl_sql_store {
                 };
                 let row: $crate::store::rows::EventRow = sqlx::query_as(
                     "INSERT INTO album_events \
-                     (run_id, seq, album_id, quality, status, message, payload, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                     RETURNING run_id, seq, album_id, quality, status, message, payload, \
+                     (run_id, seq, album_id, quality, status, message, payload, created_at, mode) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     RETURNING run_id, seq, album_id, quality, mode, status, message, payload, \
                      created_at",
                 )
                 .bind(run_id.0)
@@ -90,6 +92,7 @@ macro_rules! impl_sql_store {
                 .bind(message)
                 .bind(payload.map(sqlx::types::Json))
                 .bind(now)
+                .bind(mode)
                 .fetch_one(&mut *tx)
                 .await?;
                 tx.commit().await?;
@@ -101,7 +104,7 @@ macro_rules! impl_sql_store {
                 id: $crate::model::RunId,
             ) -> Result<Option<$crate::model::Run>, $crate::store::StoreError> {
                 let row: Option<$crate::store::rows::RunRow> = sqlx::query_as(
-                    "SELECT id, album_id, quality, status, message, last_seq, created_at, \
+                    "SELECT id, album_id, quality, mode, status, message, last_seq, created_at, \
                      updated_at, finished_at FROM workflow_runs WHERE id = $1",
                 )
                 .bind(id.0)
@@ -115,7 +118,7 @@ macro_rules! impl_sql_store {
                 key: &$crate::model::WorkflowKey,
             ) -> Result<Option<$crate::model::Run>, $crate::store::StoreError> {
                 let row: Option<$crate::store::rows::RunRow> = sqlx::query_as(
-                    "SELECT id, album_id, quality, status, message, last_seq, created_at, \
+                    "SELECT id, album_id, quality, mode, status, message, last_seq, created_at, \
                      updated_at, finished_at FROM workflow_runs \
                      WHERE album_id = $1 AND quality = $2 ORDER BY id DESC LIMIT 1",
                 )
@@ -133,7 +136,7 @@ macro_rules! impl_sql_store {
                 limit: i64,
             ) -> Result<Vec<$crate::model::Run>, $crate::store::StoreError> {
                 let rows: Vec<$crate::store::rows::RunRow> = sqlx::query_as(
-                    "SELECT id, album_id, quality, status, message, last_seq, created_at, \
+                    "SELECT id, album_id, quality, mode, status, message, last_seq, created_at, \
                      updated_at, finished_at FROM workflow_runs \
                      WHERE ($1 IS NULL OR album_id = $1) AND ($2 IS NULL OR status = $2) \
                      ORDER BY id DESC LIMIT $3 OFFSET $4",
@@ -151,7 +154,7 @@ macro_rules! impl_sql_store {
                 &self,
             ) -> Result<Vec<$crate::model::Run>, $crate::store::StoreError> {
                 let rows: Vec<$crate::store::rows::RunRow> = sqlx::query_as(
-                    "SELECT id, album_id, quality, status, message, last_seq, created_at, \
+                    "SELECT id, album_id, quality, mode, status, message, last_seq, created_at, \
                      updated_at, finished_at FROM workflow_runs \
                      WHERE finished_at IS NULL ORDER BY id",
                 )
@@ -167,7 +170,8 @@ macro_rules! impl_sql_store {
                 limit: i64,
             ) -> Result<Vec<$crate::model::Event>, $crate::store::StoreError> {
                 let rows: Vec<$crate::store::rows::EventRow> = sqlx::query_as(
-                    "SELECT run_id, seq, album_id, quality, status, message, payload, created_at \
+                    "SELECT run_id, seq, album_id, quality, mode, status, message, payload, \
+                     created_at \
                      FROM album_events WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
                 )
                 .bind(run_id.0)
@@ -185,7 +189,8 @@ macro_rules! impl_sql_store {
                 limit: i64,
             ) -> Result<Vec<$crate::model::Event>, $crate::store::StoreError> {
                 let rows: Vec<$crate::store::rows::EventRow> = sqlx::query_as(
-                    "SELECT run_id, seq, album_id, quality, status, message, payload, created_at \
+                    "SELECT run_id, seq, album_id, quality, mode, status, message, payload, \
+                     created_at \
                      FROM album_events WHERE album_id = $1 ORDER BY run_id, seq \
                      LIMIT $2 OFFSET $3",
                 )

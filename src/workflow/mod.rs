@@ -3,11 +3,20 @@
 //!
 //! [`Workflows::attach`] is the only way to start or join a run, and it keeps
 //! the diagram's rule: subscribe to the bus BEFORE the workflow task is
-//! spawned, so no event can be missed.
+//! spawned, so no event can be missed. [`Workflows::choose`] answers a manual
+//! run's offer.
+//!
+//! Modules: `monitor` (the supervisor: run row, panics, cancellation, one
+//! terminal event), `steps` (the steps and the one grab path), `manual` (the
+//! offer and the wait for its decision), `choice` (a client's answer),
+//! `recovery` (start-up), `registry`.
 
+mod choice;
+mod manual;
 mod monitor;
 mod recovery;
 mod registry;
+mod steps;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,11 +29,12 @@ use crate::indexer::{IndexerService, NoIndexers};
 use crate::library::index::Library;
 use crate::magnet::{MagnetResolver, NotResolving};
 use crate::metadata::{AlbumIdOnly, MetadataProvider};
-use crate::model::{Run, RunId, WorkflowKey, WorkflowStatus};
+use crate::model::{MonitorMode, Run, RunId, WorkflowKey, WorkflowStatus};
 use crate::release::{NoRanking, ReleaseSelector};
 use crate::store::{Store, StoreError};
 use crate::torrent_client::{NoTorrentClient, TorrentClient};
 
+pub use choice::{ChooseError, Chosen, Pick};
 pub use registry::{StopRequest, WorkflowEntry, WorkflowRegistry};
 
 /// The external systems a workflow talks to, each behind its trait.
@@ -58,6 +68,11 @@ pub struct WorkflowOptions {
     pub max_grab_attempts: usize,
     /// How long CancelWorkflow and shutdown wait for a run to record its end.
     pub stop_timeout: Duration,
+    /// How long a manual run's offer waits for a choice (`[manual]
+    /// choice_timeout`).
+    pub choice_timeout: Duration,
+    /// How long ChooseRelease waits for the run's end to return it.
+    pub choice_wait: Duration,
 }
 
 impl Default for WorkflowOptions {
@@ -65,6 +80,8 @@ impl Default for WorkflowOptions {
         Self {
             max_grab_attempts: 3,
             stop_timeout: Duration::from_secs(10),
+            choice_timeout: Duration::from_secs(86_400),
+            choice_wait: Duration::from_secs(60),
         }
     }
 }
@@ -157,6 +174,20 @@ impl Workflows {
         after_seq: i64,
         resume_run: Option<RunId>,
     ) -> Result<Attachment, AttachError> {
+        self.attach_as(key, MonitorMode::Automatic, after_seq, resume_run)
+            .await
+    }
+
+    /// [`Workflows::attach`]; a new run gets `mode`. A running workflow of
+    /// `key` is joined whatever its mode (one run per album and quality): the
+    /// client learns the run's mode from its events.
+    pub async fn attach_as(
+        &self,
+        key: &WorkflowKey,
+        mode: MonitorMode,
+        after_seq: i64,
+        resume_run: Option<RunId>,
+    ) -> Result<Attachment, AttachError> {
         // A merged album id we know of is the same workflow as its canonical id.
         let canonical = match self.store.canonical_album_id(&key.album_id).await? {
             Some(album_id) => WorkflowKey {
@@ -180,11 +211,11 @@ impl Workflows {
         if self.closing.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(AttachError::ShuttingDown);
         }
-        let (entry, created) = self.registry.get_or_create(key);
+        let (entry, created) = self.registry.get_or_create_as(key, mode);
         // Subscribe BEFORE spawning: the first event cannot be missed.
         let subscription = self.bus.subscribe(entry.run_id);
         if created {
-            self.spawn(Arc::clone(&entry));
+            self.spawn(Arc::clone(&entry), monitor::Start::New);
         }
         Ok(Attachment {
             run_id: entry.run_id,
@@ -224,10 +255,11 @@ impl Workflows {
         })
     }
 
-    fn spawn(&self, entry: Arc<WorkflowEntry>) {
-        let span = tracing::info_span!("workflow", run_id = %entry.run_id, album = %entry.key);
+    fn spawn(&self, entry: Arc<WorkflowEntry>, start: monitor::Start) {
+        let span = tracing::info_span!("workflow", run_id = %entry.run_id, album = %entry.key,
+            mode = %entry.mode);
         let workflows = self.clone();
-        tokio::spawn(monitor::supervise(workflows, entry).instrument(span));
+        tokio::spawn(monitor::supervise(workflows, entry, start).instrument(span));
     }
 
     /// CancelWorkflow: a live run is asked to stop and records CANCELLED
@@ -280,8 +312,9 @@ impl Workflows {
     }
 
     /// Ends what an earlier process left unfinished: runs become FAILED
-    /// ("interrupted by restart"), pending downloads are settled against the
-    /// torrent client. Called once at start-up, before serving.
+    /// ("interrupted by restart") except manual runs awaiting a choice, which
+    /// wait again; pending downloads are settled against the torrent client.
+    /// Called once at start-up, before serving.
     pub async fn recover(&self) -> Result<recovery::Recovered, StoreError> {
         recovery::recover(self).await
     }

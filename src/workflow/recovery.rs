@@ -3,6 +3,9 @@
 //! - A run without a terminal event belonged to a process that died: it gets
 //!   FAILED "interrupted by restart", so no run stays "running" forever and a
 //!   client resuming it receives that final response.
+//! - Except a manual run AWAITING_CHOICE with its stored offer: the choice
+//!   may come days later, so it waits again (registered and supervised as
+//!   before), its deadline still the one of the offer.
 //! - A `pending` download was written before the torrent client was asked, so
 //!   the process stopped between the two. If the client has the torrent, the
 //!   row becomes `added`; otherwise `failed` (the album can simply be asked
@@ -10,13 +13,16 @@
 //!   the next start.
 
 use super::Workflows;
-use crate::model::{DownloadState, WorkflowStatus};
+use super::monitor::Start;
+use crate::model::{DownloadState, MonitorMode, WorkflowStatus};
 use crate::store::StoreError;
 
 /// What [`recover`] did, for the start-up log.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Recovered {
     pub interrupted_runs: usize,
+    /// Manual runs waiting for a choice again.
+    pub resumed_offers: usize,
     pub downloads_confirmed: usize,
     pub downloads_failed: usize,
     pub downloads_unchecked: usize,
@@ -25,6 +31,21 @@ pub struct Recovered {
 pub(super) async fn recover(w: &Workflows) -> Result<Recovered, StoreError> {
     let mut recovered = Recovered::default();
     for run in w.store.unfinished_runs().await? {
+        if run.mode == MonitorMode::Manual
+            && run.status == WorkflowStatus::AwaitingChoice
+            && w.store.offer(run.id).await?.is_some()
+            && let Some(entry) = w.registry.adopt(&run.key(), run.id, run.mode)
+        {
+            tracing::info!(run_id = %run.id, album = %run.key(), "still waiting for a choice");
+            w.spawn(
+                entry,
+                Start::Resume {
+                    last_seq: run.last_seq,
+                },
+            );
+            recovered.resumed_offers += 1;
+            continue;
+        }
         let message = format!(
             "interrupted by restart: the service stopped while this run was at {}",
             run.status

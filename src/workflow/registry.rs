@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::model::{RunId, WorkflowKey};
+use crate::model::{MonitorMode, RunId, WorkflowKey};
 
 /// A running workflow. It owns its cancellation token: no stream's lifetime
 /// is tied to it, so a client leaving never stops the work.
@@ -14,7 +14,13 @@ use crate::model::{RunId, WorkflowKey};
 pub struct WorkflowEntry {
     pub key: WorkflowKey,
     pub run_id: RunId,
+    /// The mode of the request that created the run; a request of the other
+    /// mode joins it as it is.
+    pub mode: MonitorMode,
     cancel: CancellationToken,
+    /// Wakes a manual run waiting for a choice; the decision itself is in
+    /// the store (the one place where "first wins" is decided).
+    decided: tokio::sync::Notify,
     stop_request: Mutex<Option<StopRequest>>,
     finished: CancellationToken,
 }
@@ -29,6 +35,18 @@ pub enum StopRequest {
 }
 
 impl WorkflowEntry {
+    fn new(key: WorkflowKey, run_id: RunId, mode: MonitorMode) -> Self {
+        Self {
+            key,
+            run_id,
+            mode,
+            cancel: CancellationToken::new(),
+            decided: tokio::sync::Notify::new(),
+            stop_request: Mutex::new(None),
+            finished: CancellationToken::new(),
+        }
+    }
+
     /// Asks the workflow to stop; it records the matching terminal event. The
     /// first request wins.
     pub fn stop(&self, request: StopRequest) {
@@ -61,6 +79,16 @@ impl WorkflowEntry {
     pub(crate) fn mark_finished(&self) {
         self.finished.cancel();
     }
+
+    /// Tells a run waiting for a choice that the store has its decision.
+    pub fn wake_decided(&self) {
+        // notify_one stores a permit: a wake-up before the wait is not lost.
+        self.decided.notify_one();
+    }
+
+    pub(crate) async fn decided(&self) {
+        self.decided.notified().await
+    }
 }
 
 #[derive(Clone, Default)]
@@ -83,19 +111,40 @@ impl WorkflowRegistry {
     /// one (with a fresh run id) and says so with `created = true`. The caller
     /// that gets `created` must start the workflow.
     pub fn get_or_create(&self, key: &WorkflowKey) -> (Arc<WorkflowEntry>, bool) {
+        self.get_or_create_as(key, MonitorMode::Automatic)
+    }
+
+    /// [`WorkflowRegistry::get_or_create`]; `mode` is the new run's mode (a
+    /// running workflow is returned whatever its mode: one run per key).
+    pub fn get_or_create_as(
+        &self,
+        key: &WorkflowKey,
+        mode: MonitorMode,
+    ) -> (Arc<WorkflowEntry>, bool) {
         let mut entries = self.lock();
         if let Some(entry) = entries.get(key) {
             return (Arc::clone(entry), false);
         }
-        let entry = Arc::new(WorkflowEntry {
-            key: key.clone(),
-            run_id: RunId::new(),
-            cancel: CancellationToken::new(),
-            stop_request: Mutex::new(None),
-            finished: CancellationToken::new(),
-        });
+        let entry = Arc::new(WorkflowEntry::new(key.clone(), RunId::new(), mode));
         entries.insert(key.clone(), Arc::clone(&entry));
         (entry, true)
+    }
+
+    /// Registers an existing run (a manual run recovered at start-up, still
+    /// waiting for its choice). None if `key` already has a workflow.
+    pub fn adopt(
+        &self,
+        key: &WorkflowKey,
+        run_id: RunId,
+        mode: MonitorMode,
+    ) -> Option<Arc<WorkflowEntry>> {
+        let mut entries = self.lock();
+        if entries.contains_key(key) {
+            return None;
+        }
+        let entry = Arc::new(WorkflowEntry::new(key.clone(), run_id, mode));
+        entries.insert(key.clone(), Arc::clone(&entry));
+        Some(entry)
     }
 
     pub fn get(&self, key: &WorkflowKey) -> Option<Arc<WorkflowEntry>> {
@@ -159,6 +208,16 @@ mod tests {
         assert_eq!(registry.len(), 1);
         let (_, created) = registry.get_or_create(&key(Quality::Mp3_320));
         assert!(created, "another quality is another workflow");
+        let (joined, created) =
+            registry.get_or_create_as(&key(Quality::Lossless), MonitorMode::Manual);
+        assert!(!created, "a manual request joins the automatic run");
+        assert_eq!(joined.mode, MonitorMode::Automatic);
+        assert!(
+            registry
+                .adopt(&key(Quality::Lossless), RunId::new(), MonitorMode::Manual)
+                .is_none(),
+            "a recovered run never displaces a live one"
+        );
     }
 
     #[test]

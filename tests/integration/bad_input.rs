@@ -38,9 +38,6 @@ async fn invalid_start_messages_are_refused_and_create_nothing() {
         unknown_quality,
         Code::InvalidArgument,
     ));
-    let mut manual = start(ALBUM, pb::Quality::Lossless);
-    manual.mode = pb::MonitorMode::Manual.into();
-    cases.push(("manual mode", manual, Code::Unimplemented));
     let mut unknown_mode = start(ALBUM, pb::Quality::Lossless);
     unknown_mode.mode = 7;
     cases.push(("unknown mode", unknown_mode, Code::InvalidArgument));
@@ -72,6 +69,24 @@ async fn invalid_start_messages_are_refused_and_create_nothing() {
 async fn the_first_message_must_be_start_and_a_closed_stream_creates_nothing() {
     let app = app().await;
     let mut client = app.client().await;
+
+    // A choice before any start.
+    let choose = pb::MonitorAlbumStreamRequest {
+        request: Some(pb::monitor_album_stream_request::Request::Choose(
+            pb::ChooseReleaseRequest {
+                run_id: uuid::Uuid::now_v7().to_string(),
+                guid: "g".into(),
+                decline: false,
+            },
+        )),
+    };
+    let err = within(
+        "refusal",
+        client.monitor_album_stream(tokio_stream::once(choose)),
+    )
+    .await
+    .expect_err("refused");
+    assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
 
     let empty = pb::MonitorAlbumStreamRequest { request: None };
     let err = within(

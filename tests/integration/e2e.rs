@@ -113,6 +113,9 @@ pub async fn read_all(
         {
             Some(pb::monitor_album_stream_response::Response::StatusUpdate(u)) => updates.push(u),
             Some(pb::monitor_album_stream_response::Response::Result(r)) => return (updates, r),
+            Some(pb::monitor_album_stream_response::Response::Offer(o)) => {
+                panic!("an offer in an automatic run: {o:?}")
+            }
             None => panic!("empty message"),
         }
     }

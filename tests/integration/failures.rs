@@ -283,12 +283,12 @@ async fn a_lagging_subscriber_recovers_every_event_from_the_database() {
     let entry = app.workflows.registry.get_by_run(run_id).unwrap();
 
     let (tx, mut rx) = mpsc::channel(1);
-    let store = app.workflows.store.clone();
+    let workflows = app.workflows.clone();
     let bridge = tokio::spawn(async move {
         bridge::run(
             attachment,
             0,
-            store.as_ref(),
+            &workflows,
             tx,
             futures::stream::pending(),
             CancellationToken::new(),
@@ -310,6 +310,9 @@ async fn a_lagging_subscriber_recovers_every_event_from_the_database() {
             pb::monitor_album_stream_response::Response::Result(r) => {
                 seqs.push(r.seq);
                 statuses.push(r.status());
+            }
+            pb::monitor_album_stream_response::Response::Offer(o) => {
+                panic!("an offer in an automatic run: {o:?}")
             }
         }
     }

@@ -432,6 +432,26 @@ pub struct FeedItem<'a> {
     pub info_hash: Option<&'a str>,
 }
 
+impl<'a> FeedItem<'a> {
+    /// An item without an info hash (the link must be followed for it).
+    pub fn linked(
+        title: &'a str,
+        size: u64,
+        seeders: u32,
+        category: u32,
+        link_path: &'a str,
+    ) -> Self {
+        Self {
+            title,
+            size,
+            seeders,
+            category,
+            link_path,
+            info_hash: None,
+        }
+    }
+}
+
 /// A search answer in Jackett's exact format for `items`, links pointing at
 /// `base` (with the API key in them, as Jackett writes them).
 pub fn jackett_feed(base: &str, items: &[FeedItem<'_>]) -> String {
@@ -481,14 +501,7 @@ pub fn jackett_feed(base: &str, items: &[FeedItem<'_>]) -> String {
 /// bytes; only the last is acceptable for LOSSLESS. Links are `/dl/…` on
 /// `base`.
 pub fn decoys_and_the_right_release(base: &str, title: &str, size: u64) -> String {
-    let item = |title, size, seeders, category, link_path| FeedItem {
-        title,
-        size,
-        seeders,
-        category,
-        link_path,
-        info_hash: None,
-    };
+    let item = FeedItem::linked;
     jackett_feed(
         base,
         &[

@@ -286,6 +286,8 @@ pub struct Watcher {
 #[derive(Debug, Default, Clone)]
 pub struct Received {
     pub updates: Vec<pb::StatusUpdate>,
+    /// Manual runs: the offers, in order among the updates (by seq).
+    pub offers: Vec<pb::CandidateOffer>,
     pub result: Option<pb::MonitorAlbumResponse>,
 }
 
@@ -341,6 +343,13 @@ impl Watcher {
                 Some(pb::monitor_album_stream_response::Response::Result(r)) => {
                     assert!(received.result.is_none(), "two final responses");
                     received.result = Some(r);
+                }
+                Some(pb::monitor_album_stream_response::Response::Offer(o)) => {
+                    assert!(
+                        received.result.is_none(),
+                        "an offer after the final response"
+                    );
+                    received.offers.push(o);
                 }
                 None => panic!("an empty stream message"),
             }

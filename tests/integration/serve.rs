@@ -28,6 +28,29 @@ impl Server {
     }
 }
 
+impl Server {
+    /// SIGTERM (a graceful stop), and the exit status it leads to.
+    pub async fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("serve is running");
+        let pid = child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .expect("kill")
+                .success()
+        );
+        let deadline = Instant::now() + STEP;
+        loop {
+            if let Some(status) = child.try_wait().expect("serve's status") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -232,23 +255,7 @@ async fn serve_without_config_creates_its_database_and_runs_honestly() {
     );
 
     // SIGTERM: a graceful stop with exit code 0.
-    let mut child = server.child.take().unwrap();
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let deadline = Instant::now() + STEP;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let status = server.terminate().await;
     assert!(status.success(), "{status:?}");
     let log = std::fs::read_to_string(dir.path().join("serve.log")).unwrap();
     assert!(log.contains(&run_id), "workflow log lines carry the run id");

@@ -4,8 +4,10 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use musicagg::metadata::Album;
-use musicagg::model::{AlbumId, DownloadState, Quality, RunId, WorkflowKey, WorkflowStatus};
-use musicagg::store::{DownloadFilter, NewDownload, RunFilter, Store, StoreError};
+use musicagg::model::{
+    AlbumId, DownloadState, MonitorMode, Quality, RunId, WorkflowKey, WorkflowStatus,
+};
+use musicagg::store::{Decision, DownloadFilter, NewDownload, RunFilter, Store, StoreError};
 
 use crate::doubles::album;
 use crate::harness::{Backend, TestDb};
@@ -45,6 +47,7 @@ on_both_stores!(
     albums_round_trip_with_tracks,
     downloads_live_their_states_with_events,
     unknown_runs_are_reported,
+    an_offer_takes_exactly_one_decision,
 );
 
 async fn store(backend: Backend) -> (TestDb, Arc<dyn Store>) {
@@ -467,4 +470,79 @@ async fn unknown_runs_are_reported(backend: Backend) {
         "{err}"
     );
     assert!(store.events_after(ghost, 0, 10).await.unwrap().is_empty());
+}
+
+/// Twenty concurrent answers (and the expiry) race for one offer: exactly
+/// one is recorded, and it is the one reported as won. Modes round-trip.
+async fn an_offer_takes_exactly_one_decision(backend: Backend) {
+    let (_db, store) = store(backend).await;
+    let run_id = RunId::new();
+    let run = store
+        .create_run_as(run_id, &key(ALBUM, Quality::Lossless), MonitorMode::Manual)
+        .await
+        .unwrap();
+    assert_eq!(run.mode, MonitorMode::Manual);
+    let event = store
+        .append_event(run_id, WorkflowStatus::AwaitingChoice, "offer", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        event.mode,
+        MonitorMode::Manual,
+        "events carry the run's mode"
+    );
+    assert!(
+        !store.decide(run_id, &Decision::Declined).await.unwrap(),
+        "no offer, nothing decided"
+    );
+    let expires_at = chrono::Utc::now() + chrono::TimeDelta::hours(1);
+    let document = serde_json::json!({"candidates": ["x"]});
+    store
+        .save_offer(run_id, expires_at, &document)
+        .await
+        .unwrap();
+
+    let mut racers: Vec<_> = (0..20)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                let decision = Decision::Chosen(format!("guid-{i}"));
+                let won = store.decide(run_id, &decision).await.unwrap();
+                won.then_some(decision)
+            })
+        })
+        .collect();
+    racers.push(tokio::spawn({
+        let store = Arc::clone(&store);
+        async move {
+            let won = store.decide(run_id, &Decision::Expired).await.unwrap();
+            won.then_some(Decision::Expired)
+        }
+    }));
+    let mut winners = Vec::new();
+    for racer in racers {
+        winners.extend(racer.await.unwrap());
+    }
+    assert_eq!(winners.len(), 1, "{winners:?}");
+    let offer = store.offer(run_id).await.unwrap().unwrap();
+    assert_eq!(offer.decision.as_ref(), winners.first());
+    assert!(offer.decided_at.is_some());
+    assert_eq!(offer.candidates, document);
+    assert_eq!(
+        offer.expires_at.timestamp_millis(),
+        expires_at.timestamp_millis()
+    );
+
+    store.forget_offer(run_id).await.unwrap();
+    let offer = store.offer(run_id).await.unwrap().unwrap();
+    assert_eq!(
+        offer.candidates,
+        serde_json::json!([]),
+        "the links are gone"
+    );
+    assert_eq!(
+        offer.decision.as_ref(),
+        winners.first(),
+        "the decision stays"
+    );
 }
