@@ -397,9 +397,16 @@ impl Display {
                 }
                 for candidate in &result.rejected_candidates {
                     if let Some(release) = &candidate.release {
+                        // the quality and revision read, as `candidates` shows them
+                        let quality = if release.quality.is_empty() {
+                            "quality unknown"
+                        } else {
+                            &release.quality
+                        };
                         println!(
-                            "  rejected: {} — {}",
+                            "  rejected: {} [{quality}{}] — {}",
                             release.title,
+                            super::output::revision_note(&candidate.details_json),
                             candidate.rejection_reasons.join("; ")
                         );
                     }

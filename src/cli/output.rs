@@ -408,7 +408,7 @@ pub(super) async fn indexers_search(
 
 /// ", REPACK v2" for a candidate whose title names a revision (from its
 /// evaluation's `revision` {version, repack, real}); empty otherwise.
-fn revision_note(details_json: &str) -> String {
+pub(super) fn revision_note(details_json: &str) -> String {
     let details: Value = serde_json::from_str(details_json).unwrap_or(Value::Null);
     let revision = &details["revision"];
     if !revision.is_object() {

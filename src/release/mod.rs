@@ -109,6 +109,31 @@ pub struct Selection {
     pub rejected: Vec<Candidate>,
 }
 
+impl Selection {
+    /// The rejected candidates counted by kind of rejection, most first
+    /// ("3 not in the requested tier, 2 not a release title"); a candidate
+    /// with several reasons counts once under each. Empty when nothing was
+    /// rejected or the kinds are not known.
+    pub fn rejection_counts(&self) -> String {
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        for c in &self.rejected {
+            let kinds = c.details["rejection_kinds"].as_array();
+            for kind in kinds.into_iter().flatten().filter_map(|k| k.as_str()) {
+                match counts.iter_mut().find(|(k, _)| *k == kind) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((kind, 1)),
+                }
+            }
+        }
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        counts
+            .iter()
+            .map(|(kind, n)| format!("{n} {kind}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 #[async_trait]
 pub trait ReleaseSelector: Send + Sync + 'static {
     async fn select(

@@ -84,6 +84,28 @@ fn or_unknown(s: &str) -> &str {
     if s.is_empty() { "unknown" } else { s }
 }
 
+impl Rejection {
+    /// What kind of rejection this is, in a few words, to count the
+    /// rejections of a run ("3 not in the tier, 2 not release titles").
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Rejection::QualityNotInTier { .. } => "not in the requested tier",
+            Rejection::TooFewSeeders { .. } => "too few seeders",
+            Rejection::ImplausibleSize { .. } => "an implausible size",
+            Rejection::MissingRequiredTerm { .. } => "without a required term",
+            Rejection::IgnoredTerm { .. } => "with an ignored term",
+            Rejection::BlocklistedInfoHash { .. } | Rejection::BlocklistedTitle { .. } => {
+                "blocklisted"
+            }
+            Rejection::AlreadyGrabbed { .. } => "already grabbed",
+            Rejection::WrongArtist { .. } => "wrong artist",
+            Rejection::WrongAlbum { .. } => "wrong album",
+            Rejection::Discography => "a discography",
+            Rejection::Unparseable => "not a release title",
+        }
+    }
+}
+
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -211,6 +211,8 @@ impl RankingSelector {
             map.insert("score_parts".into(), serde_json::json!(parts));
             // how the title was read as this album, when the parser's names were not enough
             map.insert("read_as".into(), serde_json::json!(matched.read_as));
+            let kinds: Vec<&str> = reasons.iter().map(Rejection::kind).collect();
+            map.insert("rejection_kinds".into(), serde_json::json!(kinds));
         }
         let candidate = Candidate {
             details,

@@ -220,8 +220,9 @@ impl Steps {
                 format!("no releases found ({summary})")
             } else {
                 format!(
-                    "none of the {found} releases is acceptable for {} (see the rejected candidates)",
-                    key.quality
+                    "none of the {found} releases is acceptable for {}: {} (see the rejected candidates)",
+                    key.quality,
+                    selection.rejection_counts()
                 )
             };
             return Ok(Ending::new(WorkflowStatus::NoResults, message, outcome));

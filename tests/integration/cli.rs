@@ -148,6 +148,27 @@ async fn indexers_test_and_search_and_candidates() {
         "{shown}"
     );
 
+    // NO_RESULTS in plain text: the verdicts counted, each rejected release
+    // with the quality read and its reasons
+    let hires = musicagg(dir.path())
+        .args([
+            "monitor",
+            ALBUM,
+            "--quality",
+            "hires",
+            "--server",
+            &server.url,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(hires.status.code(), Some(1));
+    let shown = text(&hires.stdout);
+    assert!(shown.contains("2 not in the requested tier"), "{shown}");
+    assert!(
+        shown.contains("rejected: Artist - Album (2020) [MP3 320] [MP3 320] — quality MP3 320 is not in the requested tier"),
+        "{shown}"
+    );
+
     let client = run(dir.path(), &config, &["client", "test"]);
     assert_eq!(client.status.code(), Some(2), "no [qbittorrent] section");
     assert!(

@@ -44,6 +44,8 @@ async fn no_results_explains_every_candidate_and_list_candidates_agrees() {
         candidate("Artist - Different Album (2020) [FLAC]", 40, 60, 'b'),
         candidate("Artist - Album (2020) [MP3 320]", 40, 20, 'c'),
         candidate("Artist - Album (2020) [FLAC]", 0, 60, 'd'),
+        candidate("d41d8cd98f00b204e9800998ecf8427e", 40, 60, 'e'),
+        candidate("Artist - Album (2020) [MP3 320] REPACK", 40, 20, 'f'),
     ])
     .await;
     let received = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
@@ -54,7 +56,30 @@ async fn no_results_explains_every_candidate_and_list_candidates_agrees() {
         "{}",
         result.message
     );
-    assert_eq!(result.rejected_candidates.len(), 4);
+    assert_eq!(result.rejected_candidates.len(), 6);
+    // the message counts the verdicts, the unparseable title's among them
+    for counted in [
+        "none of the 6 releases is acceptable for lossless: ",
+        "2 not in the requested tier",
+        "1 not a release title",
+        "1 wrong artist",
+        "1 wrong album",
+        "1 too few seeders",
+    ] {
+        assert!(
+            result.message.contains(counted),
+            "{counted:?} in {}",
+            result.message
+        );
+    }
+    // a rejected revision keeps its verdict for the clients that show it
+    let repack = result
+        .rejected_candidates
+        .iter()
+        .find(|c| c.release.as_ref().unwrap().title.ends_with("REPACK"))
+        .expect("the REPACK listed");
+    let details: serde_json::Value = serde_json::from_str(&repack.details_json).unwrap();
+    assert_eq!(details["revision"]["repack"], true, "{details}");
     let reasons = |title: &str| -> String {
         result
             .rejected_candidates
@@ -81,7 +106,7 @@ async fn no_results_explains_every_candidate_and_list_candidates_agrees() {
         .unwrap()
         .into_inner()
         .candidates;
-    assert_eq!(listed.len(), 4);
+    assert_eq!(listed.len(), 6);
     for c in &listed {
         assert!(!c.accepted);
         let in_result = result
