@@ -920,6 +920,18 @@ SPLITS = [
     row('Bright eyes lifted or the story', album='Bright eyes lifted or the story'),
 ]
 
+# Titles of the real-format feeds in tests/data/torznab/*.xml, as the
+# indexer reader decodes them (entities, a non-breaking space, an en dash).
+REAL_FEEDS = [
+    row('Bj\u00f6rk \u2013 Homogenic\u00a0(1997) [FLAC]', codec='FLAC', artist='Bj\u00f6rk',
+        album='Homogenic', year=1997),
+    row('Sigur R\u00f3s - \u00c1g\u00e6tis byrjun [MP3 V0]', codec='MP3', vbr_preset='V0',
+        artist='Sigur R\u00f3s', album='\u00c1g\u00e6tis byrjun'),
+    row('Sigur Ros - Agaetis Byrjun (Remastered) 2xLP Vinyl Rip', source='Vinyl',
+        artist='Sigur Ros', album='Agaetis Byrjun', editions='remastered'),
+    row('AT&T \u2013 Test', artist='AT&T', album='Test'),
+]
+
 
 def main():
     rows = []
@@ -944,6 +956,7 @@ def main():
     rows.extend(DISCOGRAPHIES)
     rows.extend(SUFFIXES)
     rows.extend(SPLITS)
+    rows.extend(REAL_FEEDS)
     print("\t".join(HEADER))
     for r in rows:
         print("\t".join(r[k] for k in HEADER))
