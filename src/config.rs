@@ -29,6 +29,8 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "indexers",
     "qbittorrent",
     "release",
+    "library",
+    "downloads",
     "manual",
 ];
 
@@ -583,8 +585,16 @@ mod tests {
             jail.set_env("MUSICAGG_LISTEN", "127.0.0.1:7000");
             jail.set_env("MUSICAGG_QBITTORRENT__URL", "http://env:8080");
             jail.set_env("MUSICAGG_TEST_SOMETHING", "not configuration");
+            // every section may be set from the environment (a container's
+            // way), the library and downloads among them
+            jail.set_env("MUSICAGG_LIBRARY__PATH", "/music");
+            jail.set_env("MUSICAGG_DOWNLOADS__STALLED_TIMEOUT", "2h");
+            jail.set_env("MUSICAGG_MANUAL__CHOICE_TIMEOUT", "90m");
             let config = Config::load(None).map_err(|e| e.to_string())?;
             assert_eq!(config.listen.to_string(), "127.0.0.1:7000");
+            assert_eq!(config.library.path, Some(PathBuf::from("/music")));
+            assert_eq!(config.downloads.stalled_timeout, Seconds(7200));
+            assert_eq!(config.manual.choice_timeout, Seconds(5400));
             assert_eq!(config.log_format, LogFormat::Json);
             assert_eq!(config.musicbrainz.cache_ttl, Seconds(7 * 86_400));
             let qbt = config.qbittorrent.clone().expect("qbittorrent section");
