@@ -5,8 +5,8 @@
 use std::borrow::Cow;
 
 use super::super::vocab::{Tagness, clean, tagness};
+use super::brackets::{GroupKind, classify};
 use super::scene::scene_spaces;
-use super::{GroupKind, classify};
 
 /// Words that make a bracket a subtitle of the recording rather than a
 /// label: "[Live]", "[Acoustic]", "[Remixes]", "[Original Soundtrack]".

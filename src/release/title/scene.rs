@@ -5,8 +5,9 @@
 //! from the shape of the fields, never from a list of known artists.
 
 use super::super::vocab::{Tagness, is_scene_language, is_scene_marker, tagness};
+use super::brackets::split_brackets;
 use super::run::is_phrase_glue;
-use super::{Builder, split_brackets, split_run, trim_name};
+use super::{Builder, split_run, trim_name};
 
 impl Builder {
     pub(super) fn scene(&mut self, title: &str) {
