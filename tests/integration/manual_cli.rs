@@ -1,5 +1,5 @@
 //! [manual] The command line: `musicagg monitor --manual` under a
-//! pseudo-terminal (script(1) from util-linux gives it one) reads the number
+//! pseudo-terminal (script(1) from bsdutils gives it one) reads the number
 //! typed; `--json` prints the offer and reads nothing, and `musicagg choose
 //! RUN #N` answers it from another shell.
 
@@ -63,7 +63,7 @@ async fn exit_of(child: &mut tokio::process::Child) -> std::process::ExitStatus 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn monitor_manual_on_a_terminal_shows_the_table_and_reads_a_number() {
-    require("script", "util-linux");
+    require("script", "bsdutils");
     let (fake, app) = app().await;
     let dir = tempfile::tempdir().unwrap();
     let server = format!("http://{}", app.addr);
