@@ -121,6 +121,23 @@ async fn run_status(app: &TestApp, run_id: &str) -> pb::WorkflowRun {
         .into_inner()
 }
 
+/// The offer as every client should see it (`replayed` aside).
+pub fn unreplayed(offer: &pb::CandidateOffer) -> pb::CandidateOffer {
+    pb::CandidateOffer {
+        replayed: false,
+        ..offer.clone()
+    }
+}
+
+/// A manual start resuming `offer`'s run after the offer (as `musicagg
+/// monitor` resumes when it left at the prompt).
+pub fn resume_after(offer: &pb::CandidateOffer) -> pb::StartMonitorRequest {
+    let mut resume = manual(ALBUM, pb::Quality::Lossless);
+    resume.run_id.clone_from(&offer.run_id);
+    resume.after_seq = offer.seq;
+    resume
+}
+
 /// The final response as every client should see it (`replayed` aside).
 pub fn normalised(result: &pb::MonitorAlbumResponse) -> pb::MonitorAlbumResponse {
     pb::MonitorAlbumResponse {
@@ -176,13 +193,7 @@ async fn offer_then_a_late_client_chooses_through_the_unary_call(backend: Backen
     assert_eq!(replayed.len(), 5);
     assert!(replayed.iter().all(|u| u.replayed));
     assert!(offer_again.replayed);
-    assert_eq!(
-        pb::CandidateOffer {
-            replayed: false,
-            ..offer_again.clone()
-        },
-        offer
-    );
+    assert_eq!(unreplayed(&offer_again), offer);
 
     // It chooses the rejected one through the unary call.
     let guid = guid_of(&offer, HASH_B);
@@ -218,10 +229,7 @@ async fn offer_then_a_late_client_chooses_through_the_unary_call(backend: Backen
     assert_eq!(normalised(rest.result()), normalised(&unary_result));
 
     // The client that left, resuming, gets the same end.
-    let mut resume = manual(ALBUM, pb::Quality::Lossless);
-    resume.run_id.clone_from(&run_id);
-    resume.after_seq = offer.seq;
-    let resumed = app.watch_to_end(resume).await;
+    let resumed = app.watch_to_end(resume_after(&offer)).await;
     assert_eq!(normalised(resumed.result()), normalised(&unary_result));
     assert_eq!(*fake.added.lock().unwrap(), vec![HASH_B.to_owned()]);
 
@@ -282,10 +290,7 @@ async fn two_clients_choosing_at_once(backend: Backend) {
     assert_eq!(loser.code(), Code::InvalidArgument, "{loser:?}");
     assert!(loser.message().contains("already answered"), "{loser:?}");
     assert_eq!(winner.status(), S::Complete, "{}", winner.message);
-    let mut resume = manual(ALBUM, pb::Quality::Lossless);
-    resume.run_id.clone_from(&run_id);
-    resume.after_seq = offer.seq;
-    let resumed = app.watch_to_end(resume).await;
+    let resumed = app.watch_to_end(resume_after(&offer)).await;
     assert_eq!(normalised(resumed.result()), normalised(&winner));
     assert_eq!(fake.added.lock().unwrap().len(), 1, "one torrent added");
 
