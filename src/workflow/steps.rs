@@ -300,10 +300,13 @@ impl Steps {
                 .await?;
         }
         let (status, message) = ending.unwrap_or_else(|| {
-            (
-                WorkflowStatus::Failed,
-                format!("could not add any acceptable release; last error: {last_error}"),
-            )
+            let message = if self.entry.mode == MonitorMode::Manual {
+                // One candidate, the chosen one, maybe a rejected one.
+                format!("could not add the chosen release: {last_error}")
+            } else {
+                format!("could not add any acceptable release; last error: {last_error}")
+            };
+            (WorkflowStatus::Failed, message)
         });
         Ok(Ending::new(status, message, outcome))
     }
