@@ -1,7 +1,8 @@
 //! [manual] How an offer closes: whatever ends a manual run empties its
 //! stored document (download links may carry an indexer's API key), a
-//! cancel closes the offer to choices, and a client resuming right after the
-//! offer is sent it again. In-process doubles, both stores.
+//! cancel closes the offer to choices, a client resuming right after the
+//! offer is sent it again, and a choice taken just before a shutdown is
+//! carried out after the restart. In-process doubles.
 
 use std::sync::Arc;
 
@@ -200,4 +201,91 @@ async fn a_client_resuming_at_the_offer_gets_it_again_on_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_resuming_at_the_offer_gets_it_again_on_sqlite() {
     resuming_at_the_offer(Backend::Sqlite).await;
+}
+
+/// A choice is taken, and the service stops before the run has stored
+/// ADDING_TORRENT (its write is held by a row lock): the run stays
+/// AWAITING_CHOICE with the decision, and after the restart the chosen
+/// release is grabbed. PostgreSQL: the lock holds the run's row only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_choice_taken_before_a_shutdown_is_carried_out_after_the_restart() {
+    use sqlx::Connection;
+
+    let db = TestDb::new(Backend::Postgres).await;
+    let url = db.url.clone();
+    let (_fake, providers) = two_candidates().into_providers();
+    let app = TestApp::spawn_on(db, providers, |_| {}).await;
+    let mut watcher = app
+        .watch(manual(ALBUM, pb::Quality::Lossless))
+        .await
+        .unwrap();
+    let (_, offer) = until_offer(&mut watcher).await;
+    drop(watcher);
+    let run_id = RunId::parse(&offer.run_id).unwrap();
+
+    // Hold the run's row: the run can read its decision, not write an event.
+    let mut lock = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql("BEGIN").execute(&mut lock).await.unwrap();
+    sqlx::query("SELECT id FROM workflow_runs WHERE id = $1 FOR UPDATE")
+        .bind(run_id.0)
+        .execute(&mut lock)
+        .await
+        .unwrap();
+    let guid = guid_of(&offer, crate::doubles::HASH_B);
+    app.workflows
+        .choose(run_id, musicagg::workflow::Pick::Guid(guid.clone()))
+        .await
+        .expect("the choice is taken");
+    within("the run to wait on the lock for ADDING_TORRENT", async {
+        loop {
+            let (waiting,): (i64,) = sqlx::query_as(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .fetch_one(&mut lock)
+            .await
+            .unwrap();
+            if waiting > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+
+    // Shut down: the run, still waiting as far as it knows, records nothing.
+    let registry = app.workflows.registry.clone();
+    let stopping = tokio::spawn(app.stop_keeping_db());
+    within("the run to leave without recording an end", async {
+        while !registry.is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    sqlx::raw_sql("ROLLBACK").execute(&mut lock).await.unwrap();
+    let db = within("the server to stop", stopping).await.unwrap();
+    let store = db.store().await;
+    let run = store.run(run_id).await.unwrap().unwrap();
+    assert_eq!(
+        (run.status, run.is_finished()),
+        (WorkflowStatus::AwaitingChoice, false),
+        "{}",
+        run.message
+    );
+    assert_eq!(
+        store.decision(run_id).await.unwrap(),
+        Some(Decision::Chosen(guid))
+    );
+
+    let (fake, providers) = two_candidates().into_providers();
+    let app = TestApp::spawn_on(db, providers, |_| {}).await;
+    let end = app.watch_to_end(resume_after(&offer)).await;
+    assert_eq!(end.statuses(), vec![S::AddingTorrent]);
+    let result = end.result();
+    assert_eq!(result.status(), S::Complete, "{}", result.message);
+    assert_eq!(
+        *fake.added.lock().unwrap(),
+        vec![crate::doubles::HASH_B.to_owned()]
+    );
+    app.stop().await;
 }
