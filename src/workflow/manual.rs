@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use super::StopRequest;
 use super::monitor::{Ending, StepError};
-use super::steps::{Steps, describe, history};
+use super::steps::{Steps, describe, history, stored_order};
 use crate::indexer::Release;
 use crate::metadata::Album;
 use crate::model::{CandidateSummary, Offer, OfferedCandidate, Outcome, WorkflowStatus};
@@ -105,11 +105,7 @@ impl OfferDocument {
     /// with `#2`, `#3`… when it is already taken.
     fn new(album: Album, selection: &Selection) -> Self {
         let mut taken = HashSet::new();
-        let candidates = selection
-            .accepted
-            .iter()
-            .map(|c| (true, c))
-            .chain(selection.rejected.iter().map(|c| (false, c)))
+        let candidates = stored_order(selection)
             .enumerate()
             .map(|(position, (accepted, c))| {
                 let shown = c.summary().guid;
