@@ -88,6 +88,10 @@ impl Default for ManualConfig {
     }
 }
 
+/// The longest `[manual] choice_timeout`: a deadline must stay a date
+/// (beyond it an offer would in effect never expire).
+pub const MAX_CHOICE_TIMEOUT: Seconds = Seconds(365 * 86_400);
+
 fn default_choice_timeout() -> Seconds {
     Seconds(86_400)
 }
@@ -505,6 +509,12 @@ impl Config {
                 "manual.choice_timeout must be at least 1 second".into(),
             ));
         }
+        if self.manual.choice_timeout.0 > MAX_CHOICE_TIMEOUT.0 {
+            return Err(ConfigError::Invalid(format!(
+                "manual.choice_timeout must be at most 365 days ({} s); {} s was given",
+                MAX_CHOICE_TIMEOUT.0, self.manual.choice_timeout.0
+            )));
+        }
         for mapping in &self.downloads.path_mappings {
             if mapping.remote.trim().is_empty() || mapping.local.as_os_str().is_empty() {
                 return Err(ConfigError::Invalid(
@@ -706,6 +716,8 @@ mod tests {
             assert_eq!(config.manual.choice_timeout, Seconds(172_800));
             for (bad, key) in [
                 ("[manual]\nchoice_timeout = 0", "choice_timeout"),
+                ("[manual]\nchoice_timeout = \"366d\"", "at most 365 days"),
+                ("[manual]\nchoice_timeout = 99999999999", "choice_timeout"),
                 ("[manual]\nchoice_timeout = \"soon\"", "soon"),
                 ("[manual]\ntimeout = 5", "timeout"),
             ] {

@@ -25,7 +25,7 @@ use tonic::Status;
 
 use super::convert::{Choose, stream_message};
 use crate::events::Received;
-use crate::model::{Event, RunId};
+use crate::model::{Event, MonitorMode, Run, RunId};
 use crate::proto::v1 as pb;
 use crate::store::{Store, StoreError};
 use crate::workflow::{Attachment, Workflows};
@@ -138,22 +138,26 @@ impl Bridge<'_> {
         // A new run has nothing stored that the subscription will not bring;
         // a joined one replays its history first.
         if !created {
+            let after_seq = bridge.last_sent;
             if bridge.catch_up(run_id, true).await? == Progress::Finished {
                 return Ok(());
             }
-            // A client that already has every event (after_seq at or past
-            // the end of a finished run) is still owed the final response.
-            if let Some(run) = bridge.store.run(run_id).await?
-                && run.is_finished()
-                && bridge.last_sent >= run.last_seq
-                && let Some(terminal) = bridge
-                    .store
-                    .events_after(run_id, run.last_seq - 1, 1)
-                    .await?
-                    .pop()
-            {
-                bridge.deliver(Arc::new(terminal), true).await;
-                return Ok(());
+            if let Some(run) = bridge.store.run(run_id).await? {
+                // A client that already has every event (after_seq at or
+                // past the end of a finished run) is still owed the final
+                // response.
+                if run.is_finished()
+                    && bridge.last_sent >= run.last_seq
+                    && let Some(terminal) = bridge
+                        .store
+                        .events_after(run_id, run.last_seq - 1, 1)
+                        .await?
+                        .pop()
+                {
+                    bridge.deliver(Arc::new(terminal), true).await;
+                    return Ok(());
+                }
+                bridge.offer_again(&run, after_seq).await?;
             }
         }
         let mut inbound_open = true;
@@ -244,6 +248,38 @@ impl Bridge<'_> {
             guid = chosen.candidate.as_ref().map(|c| c.guid.as_str()),
             "choice taken from the stream"
         );
+        Ok(())
+    }
+
+    /// A client resuming at or past a manual run's offer (`after_seq` ≥ its
+    /// seq, as `musicagg monitor` resumes after leaving at the prompt) would
+    /// wait for a prompt that never comes: while the offer is unanswered it
+    /// is sent once more, replayed (`last_sent` is unchanged, so every later
+    /// event still arrives once).
+    async fn offer_again(&mut self, run: &Run, after_seq: i64) -> Result<(), StoreError> {
+        if run.mode != MonitorMode::Manual || run.is_finished() || after_seq <= 0 {
+            return Ok(());
+        }
+        match self.store.offer(run.id).await? {
+            Some(offer) if offer.decision.is_none() && !offer.is_ended() => {}
+            _ => return Ok(()),
+        }
+        let offered = self
+            .store
+            .events_after(run.id, 0, after_seq.min(CATCH_UP_PAGE))
+            .await?
+            .into_iter()
+            .rev()
+            .find(|e| e.offer().is_some());
+        if let Some(event) = offered {
+            let _ = self
+                .out
+                .send(Outgoing::Event {
+                    event: Arc::new(event),
+                    replayed: true,
+                })
+                .await;
+        }
         Ok(())
     }
 

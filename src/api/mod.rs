@@ -124,13 +124,21 @@ impl MusicAggregatorService for Api {
         tracing::Span::current().record("run_id", tracing::field::display(run_id));
         let chosen = self.workflows.choose(run_id, choose.pick).await?;
         // The run goes on without this call; the wait only lets a client
-        // that is not on the stream see how it ended.
-        let (run, terminal) = self
+        // that is not on the stream see how it ended. The answer was taken:
+        // failing to read the run afterwards must not say otherwise.
+        let (run, terminal) = match self
             .workflows
             .wait_for_end(run_id, self.workflows.options.choice_wait)
-            .await?;
+            .await
+        {
+            Ok((run, terminal)) => (Some(run), terminal),
+            Err(e) => {
+                tracing::warn!(error = %e, "answer taken; the run could not be read after it");
+                (None, None)
+            }
+        };
         Ok(Response::new(pb::ChooseReleaseResponse {
-            run: Some(workflow_run(&run)),
+            run: run.as_ref().map(workflow_run),
             chosen: chosen
                 .candidate
                 .as_ref()

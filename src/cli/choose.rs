@@ -163,6 +163,11 @@ async fn offer_of(client: &mut Client, run_id: &str) -> Result<pb::CandidateOffe
         })
         .await?
         .into_inner();
+    if run.mode() != pb::MonitorMode::Manual {
+        return Err(CliError::Usage(format!(
+            "run {run_id} is automatic: it offers nothing to choose from"
+        )));
+    }
     let start = pb::MonitorAlbumStreamRequest {
         request: Some(pb::monitor_album_stream_request::Request::Start(
             pb::StartMonitorRequest {
@@ -191,8 +196,11 @@ async fn offer_of(client: &mut Client, run_id: &str) -> Result<pb::CandidateOffe
             _ => {}
         }
     }
+    // The stream waits for the offer: ending without it or the run's end
+    // means the server went away (it ends streams when it shuts down).
     Err(CliError::Usage(format!(
-        "run {run_id} has made no offer yet; try again once it is AWAITING_CHOICE"
+        "the stream of run {run_id} ended before its offer arrived (is the server \
+         restarting?); try again"
     )))
 }
 

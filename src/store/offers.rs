@@ -4,14 +4,17 @@
 //! The store keeps the offered candidates as an opaque JSON document (the
 //! workflow owns its shape) and guarantees one thing: [`OfferStore::decide`]
 //! records at most one decision per offer, whoever races for it (two clients
-//! choosing, a decline, the expiry) — a conditional UPDATE, so it holds across
-//! connections and processes.
+//! choosing, a decline, the expiry, a cancel) — a conditional UPDATE, so it
+//! holds across connections and processes. Its guard also refuses any answer
+//! once the run has ended (the terminal event empties the document in its own
+//! transaction, see [`Store::append_event`](super::Store::append_event)) and
+//! any choice or decline past the offer's deadline.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
-use crate::model::RunId;
+use crate::model::{Event, RunId};
 
 /// What ended the wait for a choice.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +24,13 @@ pub enum Decision {
     Declined,
     /// No choice within `[manual] choice_timeout`.
     Expired,
+    /// CancelWorkflow took the offer first: no choice may follow it.
+    Cancelled,
+}
+
+/// What a run's offer document becomes when the run ends.
+pub(crate) fn ended_document() -> serde_json::Value {
+    serde_json::json!([])
 }
 
 impl Decision {
@@ -30,6 +40,7 @@ impl Decision {
             Decision::Chosen(guid) => ("chosen", Some(guid)),
             Decision::Declined => ("declined", None),
             Decision::Expired => ("expired", None),
+            Decision::Cancelled => ("cancelled", None),
         }
     }
 
@@ -42,6 +53,7 @@ impl Decision {
             (Some("chosen"), Some(guid)) => Ok(Some(Decision::Chosen(guid))),
             (Some("declined"), _) => Ok(Some(Decision::Declined)),
             (Some("expired"), _) => Ok(Some(Decision::Expired)),
+            (Some("cancelled"), _) => Ok(Some(Decision::Cancelled)),
             (Some(other), _) => Err(StoreError::corrupt(
                 "offers",
                 format!("unknown decision {other:?}"),
@@ -61,25 +73,38 @@ pub struct StoredOffer {
     pub decided_at: Option<DateTime<Utc>>,
 }
 
+impl StoredOffer {
+    /// True once the run has ended (its document was emptied).
+    pub fn is_ended(&self) -> bool {
+        self.candidates == ended_document()
+    }
+}
+
 #[async_trait]
 pub trait OfferStore: Send + Sync + 'static {
-    /// Writes the offer of a run (once; a second call replaces the document
-    /// but never a decision).
-    async fn save_offer(
+    /// Appends the run's AWAITING_CHOICE event that carries the offer
+    /// (`payload`, what clients see) and writes the offer row (`candidates`,
+    /// the workflow's document) in one transaction: whoever sees the event
+    /// finds the row. As [`Store::append_event`](super::Store::append_event)
+    /// otherwise ([`StoreError::RunFinished`] once the run has ended).
+    async fn append_offer(
         &self,
         run_id: RunId,
+        message: &str,
+        payload: &serde_json::Value,
         expires_at: DateTime<Utc>,
         candidates: &serde_json::Value,
-    ) -> Result<(), StoreError>;
+    ) -> Result<Event, StoreError>;
 
     async fn offer(&self, run_id: RunId) -> Result<Option<StoredOffer>, StoreError>;
 
-    /// Records `decision` if the offer has none yet: true when this call's
-    /// decision is the one that holds, false when another came first (or
-    /// there is no offer).
-    async fn decide(&self, run_id: RunId, decision: &Decision) -> Result<bool, StoreError>;
+    /// Only the decision of a run's offer (None: undecided, or no offer).
+    async fn decision(&self, run_id: RunId) -> Result<Option<Decision>, StoreError>;
 
-    /// Empties the offered document once the run has ended: the download
-    /// links in it may carry an indexer's API key and are no longer needed.
-    async fn forget_offer(&self, run_id: RunId) -> Result<(), StoreError>;
+    /// Records `decision` if the offer has none yet and the run has not
+    /// ended; a choice or a decline also only before the offer's deadline
+    /// ([`Decision::Expired`] is the deadline's own decision). True when this
+    /// call's decision is the one that holds, false otherwise (another came
+    /// first, the run ended, the offer expired, or there is no offer).
+    async fn decide(&self, run_id: RunId, decision: &Decision) -> Result<bool, StoreError>;
 }

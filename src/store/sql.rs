@@ -8,9 +8,9 @@
 //! generic impl over `sqlx::Database` would need a wall of higher-ranked
 //! bounds for the same result.
 
-/// Implements `Store` for a struct with a `pool: sqlx::Pool<DB>` field.
+/// Implements `Store` for a struct with a `pool: sqlx::Pool<$db>` field.
 macro_rules! impl_sql_store {
-    ($store:ty) => {
+    ($store:ty, $db:ty) => {
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
             async fn create_run_as(
@@ -51,50 +51,12 @@ macro_rules! impl_sql_store {
                 message: &str,
                 payload: Option<&serde_json::Value>,
             ) -> Result<$crate::model::Event, $crate::store::StoreError> {
-                let now = chrono::Utc::now();
-                let finished_at = status.is_terminal().then_some(now);
                 let mut tx = self.pool.begin().await?;
-                // The update comes first: it locks the run row, so appends to
-                // one run are serialised, and its guard refuses any event
-                // after the terminal one.
-                let run: Option<(i64, String, String, String)> = sqlx::query_as(
-                    "UPDATE workflow_runs SET status = $2, message = $3, \
-                     last_seq = last_seq + 1, updated_at = $4, finished_at = $5 \
-                     WHERE id = $1 AND finished_at IS NULL \
-                     RETURNING last_seq, album_id, quality, mode",
-                )
-                .bind(run_id.0)
-                .bind(status.as_str())
-                .bind(message)
-                .bind(now)
-                .bind(finished_at)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some((seq, album_id, quality, mode)) = run else {
+                let appended = Self::append_in(&mut tx, run_id, status, message, payload).await?;
+                let Some(row) = appended else {
                     tx.rollback().await?;
-                    return Err(match self.run(run_id).await? {
-                        Some(_) => $crate::store::StoreError::RunFinished(run_id),
-                        None => $crate::store::StoreError::RunNotFound(run_id),
-                    });
+                    return Err(self.refusal(run_id).await);
                 };
-                let row: $crate::store::rows::EventRow = sqlx::query_as(
-                    "INSERT INTO album_events \
-                     (run_id, seq, album_id, quality, status, message, payload, created_at, mode) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                     RETURNING run_id, seq, album_id, quality, mode, status, message, payload, \
-                     created_at",
-                )
-                .bind(run_id.0)
-                .bind(seq)
-                .bind(album_id)
-                .bind(quality)
-                .bind(status.as_str())
-                .bind(message)
-                .bind(payload.map(sqlx::types::Json))
-                .bind(now)
-                .bind(mode)
-                .fetch_one(&mut *tx)
-                .await?;
                 tx.commit().await?;
                 row.try_into()
             }
@@ -348,6 +310,81 @@ macro_rules! impl_sql_store {
                 .fetch_all(&self.pool)
                 .await?;
                 $crate::store::rows::convert(rows)
+            }
+        }
+
+        impl $store {
+            /// [`Store::append_event`](crate::store::Store::append_event) inside the
+            /// caller's transaction; None when the run has finished (or does
+            /// not exist), and the caller rolls back. A terminal event also
+            /// empties the run's offer document (its download links may carry
+            /// an indexer's API key): whatever path ends a run, the links go
+            /// with the same commit.
+            async fn append_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                run_id: $crate::model::RunId,
+                status: $crate::model::WorkflowStatus,
+                message: &str,
+                payload: Option<&serde_json::Value>,
+            ) -> Result<Option<$crate::store::rows::EventRow>, $crate::store::StoreError> {
+                let now = chrono::Utc::now();
+                let finished_at = status.is_terminal().then_some(now);
+                // The update comes first: it locks the run row, so appends to
+                // one run are serialised, and its guard refuses any event
+                // after the terminal one.
+                let run: Option<(i64, String, String, String)> = sqlx::query_as(
+                    "UPDATE workflow_runs SET status = $2, message = $3, \
+                     last_seq = last_seq + 1, updated_at = $4, finished_at = $5 \
+                     WHERE id = $1 AND finished_at IS NULL \
+                     RETURNING last_seq, album_id, quality, mode",
+                )
+                .bind(run_id.0)
+                .bind(status.as_str())
+                .bind(message)
+                .bind(now)
+                .bind(finished_at)
+                .fetch_optional(&mut **tx)
+                .await?;
+                let Some((seq, album_id, quality, mode)) = run else {
+                    return Ok(None);
+                };
+                let row: $crate::store::rows::EventRow = sqlx::query_as(
+                    "INSERT INTO album_events \
+                     (run_id, seq, album_id, quality, status, message, payload, created_at, mode) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     RETURNING run_id, seq, album_id, quality, mode, status, message, payload, \
+                     created_at",
+                )
+                .bind(run_id.0)
+                .bind(seq)
+                .bind(album_id)
+                .bind(quality)
+                .bind(status.as_str())
+                .bind(message)
+                .bind(payload.map(sqlx::types::Json))
+                .bind(now)
+                .bind(mode)
+                .fetch_one(&mut **tx)
+                .await?;
+                if status.is_terminal() {
+                    // Also what a late decision's guard checks
+                    // (`OfferStore::decide`): an emptied offer is an ended one.
+                    sqlx::query("UPDATE offers SET candidates = $2 WHERE run_id = $1")
+                        .bind(run_id.0)
+                        .bind(sqlx::types::Json($crate::store::offers::ended_document()))
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(Some(row))
+            }
+
+            /// Why an append found no unfinished run.
+            async fn refusal(&self, run_id: $crate::model::RunId) -> $crate::store::StoreError {
+                match $crate::store::Store::run(self, run_id).await {
+                    Ok(Some(_)) => $crate::store::StoreError::RunFinished(run_id),
+                    Ok(None) => $crate::store::StoreError::RunNotFound(run_id),
+                    Err(e) => e,
+                }
             }
         }
     };

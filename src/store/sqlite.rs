@@ -38,7 +38,7 @@ impl SqliteStore {
     }
 }
 
-super::sql::impl_sql_store!(SqliteStore);
+super::sql::impl_sql_store!(SqliteStore, sqlx::Sqlite);
 super::sql_downloads::impl_sql_downloads!(SqliteStore, sqlx::Sqlite);
 super::sql_library::impl_sql_library!(SqliteStore, sqlx::Sqlite);
 super::sql_offers::impl_sql_offers!(SqliteStore);

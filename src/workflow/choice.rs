@@ -57,21 +57,59 @@ pub enum ChooseError {
     Store(#[from] StoreError),
 }
 
-fn already(run_id: RunId, decision: &Decision) -> ChooseError {
-    ChooseError::AlreadyDecided {
+/// The answer refused because `decision` holds. A cancel is no answer: the
+/// run ended (or is ending) CANCELLED without one.
+fn already(run: &Run, decision: &Decision) -> ChooseError {
+    let run_id = run.id;
+    let what = match decision {
+        Decision::Chosen(guid) => format!("{guid:?} was chosen"),
+        Decision::Declined => "it was declined".into(),
+        Decision::Expired => "it expired".into(),
+        Decision::Cancelled => {
+            return ChooseError::Ended {
+                run_id,
+                status: WorkflowStatus::Cancelled,
+            };
+        }
+    };
+    ChooseError::AlreadyDecided { run_id, what }
+}
+
+/// Why an offer cannot be answered, or None if it still can.
+fn unanswerable(run: &Run, offer: Option<&StoredOffer>) -> Option<ChooseError> {
+    let run_id = run.id;
+    let ended = ChooseError::Ended {
         run_id,
-        what: match decision {
-            Decision::Chosen(guid) => format!("{guid:?} was chosen"),
-            Decision::Declined => "it was declined".into(),
-            Decision::Expired => "it expired".into(),
-        },
+        status: run.status,
+    };
+    let Some(offer) = offer else {
+        return Some(if run.is_finished() {
+            ended
+        } else if run.mode == MonitorMode::Automatic {
+            ChooseError::Automatic(run_id)
+        } else {
+            ChooseError::NoOfferYet {
+                run_id,
+                status: run.status,
+            }
+        });
+    };
+    if let Some(decision) = &offer.decision {
+        return Some(already(run, decision));
     }
+    // An emptied document is an ended run, even if the run was read before
+    // it ended.
+    if run.is_finished() || offer.is_ended() {
+        return Some(ended);
+    }
+    None
 }
 
 impl Workflows {
     /// Answers the offer of `run_id`: exactly one answer per offer is ever
-    /// taken ([`crate::store::OfferStore::decide`]); every other gets
-    /// [`ChooseError::AlreadyDecided`].
+    /// taken ([`crate::store::OfferStore::decide`]), and none once the run
+    /// has ended, has been cancelled or is past its deadline; every other
+    /// gets its [`ChooseError`].
     pub async fn choose(&self, run_id: RunId, pick: Pick) -> Result<Chosen, ChooseError> {
         let run = self
             .store
@@ -79,34 +117,19 @@ impl Workflows {
             .await?
             .ok_or(ChooseError::UnknownRun(run_id))?;
         let offer = self.store.offer(run_id).await?;
+        if let Some(refused) = unanswerable(&run, offer.as_ref()) {
+            return Err(refused);
+        }
         let Some(StoredOffer {
             candidates,
-            decision,
+            expires_at,
             ..
         }) = offer
         else {
-            return Err(if run.is_finished() {
-                ChooseError::Ended {
-                    run_id,
-                    status: run.status,
-                }
-            } else if run.mode == MonitorMode::Automatic {
-                ChooseError::Automatic(run_id)
-            } else {
-                ChooseError::NoOfferYet {
-                    run_id,
-                    status: run.status,
-                }
-            });
+            unreachable!("unanswerable() refuses a run without an offer");
         };
-        if let Some(decision) = decision {
-            return Err(already(run_id, &decision));
-        }
-        if run.is_finished() {
-            return Err(ChooseError::Ended {
-                run_id,
-                status: run.status,
-            });
+        if expires_at <= chrono::Utc::now() {
+            return Err(already(&run, &Decision::Expired));
         }
         let document =
             OfferDocument::parse(candidates).map_err(|_| ChooseError::Unreadable(run_id))?;
@@ -134,13 +157,15 @@ impl Workflows {
             }
         };
         if !self.store.decide(run_id, &decision).await? {
-            let taken = self
+            // Refused by the store's guard: say which of its reasons held.
+            let run = self
                 .store
-                .offer(run_id)
+                .run(run_id)
                 .await?
-                .and_then(|o| o.decision)
-                .unwrap_or(Decision::Expired);
-            return Err(already(run_id, &taken));
+                .ok_or(ChooseError::UnknownRun(run_id))?;
+            let offer = self.store.offer(run_id).await?;
+            return Err(unanswerable(&run, offer.as_ref())
+                .unwrap_or_else(|| already(&run, &Decision::Expired)));
         }
         tracing::info!(%run_id, ?decision, "offer answered");
         if let Some(entry) = self.registry.get_by_run(run_id) {

@@ -2,17 +2,22 @@
 //!
 //! After PARSING_RESULTS a manual run writes AWAITING_CHOICE, then one offer
 //! event whose payload is the clients' `CandidateOffer` (accepted candidates
-//! best first, then rejected ones with every reason). The offer event is
-//! committed, then the offer row (the releases with their download links, for
-//! the grab) is written, then the event is published: a client that saw the
-//! offer live always finds its row.
+//! best first, then rejected ones with every reason). The offer event and the
+//! offer row (the releases with their download links, for the grab) are
+//! committed together ([`crate::store::OfferStore::append_offer`]), then the
+//! event is published: a client that saw the offer, live or replayed, always
+//! finds its row. The run's terminal event empties the row's document.
 //!
-//! The decision (a choice, a decline, the expiry) is taken in the store, once
-//! ([`crate::store::OfferStore::decide`]); the registry entry only wakes the
-//! waiting run. The chosen release then goes through the same grab as an
-//! automatic run's best one ([`Steps::grab_first_that_works`]), with the
-//! blocklist lifted for it: the user knows better, and the event names every
-//! rule the choice overrides.
+//! The decision (a choice, a decline, the expiry, a cancel) is taken in the
+//! store, once ([`crate::store::OfferStore::decide`]); the registry entry only
+//! wakes the waiting run, which reads the decision at least every minute and
+//! rides out a failing database there (a day-long wait is not ended by one
+//! error). The run counts as waiting until ADDING_TORRENT is stored: a
+//! shutdown before that leaves it AWAITING_CHOICE, and the next start carries
+//! out the stored decision. The chosen release then goes through the same
+//! grab as an automatic run's best one ([`Steps::grab_first_that_works`]),
+//! with the blocklist lifted for it: the user knows better, and the event
+//! names every rule the choice overrides.
 
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
@@ -21,8 +26,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::StopRequest;
 use super::monitor::{Ending, StepError};
-use super::steps::{Steps, describe, history};
+use super::steps::{Steps, describe, history, stored_order};
 use crate::indexer::Release;
 use crate::metadata::Album;
 use crate::model::{CandidateSummary, Offer, OfferedCandidate, Outcome, WorkflowStatus};
@@ -32,6 +38,10 @@ use crate::store::Decision;
 /// The longest a waiting run sleeps before it looks at the store again (a
 /// wake-up is never needed for correctness, only for promptness).
 const RECHECK: Duration = Duration::from_secs(60);
+
+/// The first wait after the store failed to answer (doubling up to
+/// [`RECHECK`]).
+const RETRY: Duration = Duration::from_millis(500);
 
 /// What the offer row keeps: enough to grab any candidate after a restart.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -95,11 +105,7 @@ impl OfferDocument {
     /// with `#2`, `#3`… when it is already taken.
     fn new(album: Album, selection: &Selection) -> Self {
         let mut taken = HashSet::new();
-        let candidates = selection
-            .accepted
-            .iter()
-            .map(|c| (true, c))
-            .chain(selection.rejected.iter().map(|c| (false, c)))
+        let candidates = stored_order(selection)
             .enumerate()
             .map(|(position, (accepted, c))| {
                 let shown = c.summary().guid;
@@ -182,21 +188,24 @@ impl Steps {
             ),
         )
         .await?;
-        let payload = document.offer(expires_at).to_payload();
+        let payload = document
+            .offer(expires_at)
+            .to_payload()
+            .ok_or_else(|| StepError::Offer("cannot encode the offer".into()))?;
+        let stored = serde_json::to_value(&document)
+            .map_err(|e| StepError::Offer(format!("cannot store the offer: {e}")))?;
         let event = self
             .w
             .store
-            .append_event(
+            .append_offer(
                 run_id,
-                WorkflowStatus::AwaitingChoice,
                 &format!("offer of {total} candidates"),
-                payload.as_ref(),
+                &payload,
+                expires_at,
+                &stored,
             )
             .await?;
         self.last_seq.store(event.seq, Ordering::SeqCst);
-        let stored = serde_json::to_value(&document)
-            .map_err(|e| StepError::Offer(format!("cannot store the offer: {e}")))?;
-        self.w.store.save_offer(run_id, expires_at, &stored).await?;
         tracing::info!(
             seq = event.seq,
             candidates = total,
@@ -225,33 +234,8 @@ impl Steps {
         document: OfferDocument,
         expires_at: DateTime<Utc>,
     ) -> Result<Ending, StepError> {
-        let run_id = self.entry.run_id;
         self.awaiting.store(true, Ordering::SeqCst);
-        let decision = loop {
-            let offer = self
-                .w
-                .store
-                .offer(run_id)
-                .await?
-                .ok_or_else(|| StepError::Offer("the stored offer is gone".into()))?;
-            if let Some(decision) = offer.decision {
-                break decision;
-            }
-            let now = Utc::now();
-            if now >= expires_at {
-                // The expiry races the clients like any decision.
-                if self.w.store.decide(run_id, &Decision::Expired).await? {
-                    break Decision::Expired;
-                }
-                continue;
-            }
-            let left = (expires_at - now).to_std().unwrap_or_default().min(RECHECK);
-            tokio::select! {
-                () = self.entry.decided() => {}
-                () = tokio::time::sleep(left) => {}
-            }
-        };
-        self.awaiting.store(false, Ordering::SeqCst);
+        let decision = self.decision(expires_at).await;
         let mut outcome = Outcome {
             album: Some(document.album.clone()),
             ..Outcome::default()
@@ -271,6 +255,15 @@ impl Steps {
                     ),
                     outcome,
                 ));
+            }
+            Decision::Cancelled => {
+                // CancelWorkflow took the offer and asked the run to stop.
+                let reason = match self.entry.stop_request() {
+                    Some(StopRequest::Cancel(reason)) => reason,
+                    _ => "cancelled".to_owned(),
+                };
+                outcome.rejected = unchosen(&document, None);
+                return Ok(Ending::new(WorkflowStatus::Cancelled, reason, outcome));
             }
             Decision::Chosen(guid) => guid,
         };
@@ -301,13 +294,16 @@ impl Steps {
             ),
         )
         .await?;
+        // Only now: a shutdown before ADDING_TORRENT was stored leaves the run
+        // AWAITING_CHOICE, and the next start carries out the decision.
+        self.awaiting.store(false, Ordering::SeqCst);
         let album = &document.album;
         let downloads = self.w.store.album_downloads(&album.id).await?;
         // A chosen release is grabbed even if blocklisted; one already on its
         // way is still not grabbed twice.
         let mut history = history(&downloads);
         history.blocklist = Default::default();
-        let stored = self.w.store.candidates(run_id).await?;
+        let stored = self.w.store.candidates(self.entry.run_id).await?;
         self.grab_first_that_works(
             album,
             &history,
@@ -316,6 +312,57 @@ impl Steps {
             outcome,
         )
         .await
+    }
+}
+
+impl Steps {
+    /// Waits for the offer's decision: a client's (woken by the entry, or
+    /// read at least every [`RECHECK`]) or the expiry's, which races the
+    /// clients like any decision. A failing database is retried with backoff
+    /// (up to [`RECHECK`] apart): the wait may last days, one error must not
+    /// end it.
+    async fn decision(&self, expires_at: DateTime<Utc>) -> Decision {
+        let run_id = self.entry.run_id;
+        let mut failures: u32 = 0;
+        loop {
+            let now = Utc::now();
+            let read = if now >= expires_at {
+                match self.w.store.decide(run_id, &Decision::Expired).await {
+                    Ok(true) => return Decision::Expired,
+                    // Another decision came first: read it.
+                    Ok(false) => self.w.store.decision(run_id).await,
+                    Err(e) => Err(e),
+                }
+            } else {
+                self.w.store.decision(run_id).await
+            };
+            let wait = match read {
+                Ok(Some(decision)) => return decision,
+                Ok(None) if now >= expires_at => {
+                    // Neither expired nor decided: the offer row is gone or
+                    // unreadable as such; look again later.
+                    tracing::warn!("the expired offer could not be decided; retrying");
+                    RECHECK
+                }
+                Ok(None) => {
+                    failures = 0;
+                    (expires_at - now).to_std().unwrap_or_default().min(RECHECK)
+                }
+                Err(e) => {
+                    failures = failures.saturating_add(1);
+                    let wait = RETRY
+                        .saturating_mul(2u32.saturating_pow(failures - 1))
+                        .min(RECHECK);
+                    tracing::warn!(error = %e, failures, ?wait,
+                        "could not read the offer's decision; retrying");
+                    wait
+                }
+            };
+            tokio::select! {
+                () = self.entry.decided() => {}
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
     }
 }
 

@@ -31,7 +31,7 @@ use crate::magnet::{MagnetResolver, NotResolving};
 use crate::metadata::{AlbumIdOnly, MetadataProvider};
 use crate::model::{MonitorMode, Run, RunId, WorkflowKey, WorkflowStatus};
 use crate::release::{NoRanking, ReleaseSelector};
-use crate::store::{Store, StoreError};
+use crate::store::{Decision, Store, StoreError};
 use crate::torrent_client::{NoTorrentClient, TorrentClient};
 
 pub use choice::{ChooseError, Chosen, Pick};
@@ -264,7 +264,10 @@ impl Workflows {
 
     /// CancelWorkflow: a live run is asked to stop and records CANCELLED
     /// itself (this waits, bounded, for that); an unfinished run without a
-    /// live workflow gets its CANCELLED event here.
+    /// live workflow gets its CANCELLED event here (which closes a manual run's
+    /// offer too). A live manual run's offer is answered "cancelled" first,
+    /// in the store: no client's choice is taken after the cancel (a choice
+    /// taken before it stands, and the run is then cancelled as it grabs).
     pub async fn cancel(&self, run_id: RunId, reason: &str) -> Result<CancelOutcome, CancelError> {
         let reason = if reason.trim().is_empty() {
             "cancelled by request".to_owned()
@@ -283,7 +286,15 @@ impl Workflows {
             });
         }
         if let Some(entry) = self.registry.get_by_run(run_id) {
+            // The offer first: from here on no choice is taken. (Were this
+            // call dropped right after, the waiting run reads the decision
+            // within a minute and ends CANCELLED by itself.)
+            let closed = run.mode == MonitorMode::Manual
+                && self.store.decide(run_id, &Decision::Cancelled).await?;
             entry.stop(StopRequest::Cancel(reason.clone()));
+            if closed {
+                entry.wake_decided();
+            }
             if tokio::time::timeout(self.options.stop_timeout, entry.finished())
                 .await
                 .is_err()
@@ -319,8 +330,11 @@ impl Workflows {
         recovery::recover(self).await
     }
 
-    /// Asks every running workflow to stop (each records FAILED "interrupted:
-    /// the service shut down") and waits, bounded, for them to do so.
+    /// Asks every running workflow to stop and waits, bounded, for them to
+    /// do so. Each records FAILED "interrupted: the service shut down",
+    /// except a manual run still waiting for its choice (ADDING_TORRENT not
+    /// stored yet): it records nothing, stays AWAITING_CHOICE and is resumed
+    /// by [`Workflows::recover`] at the next start.
     pub async fn shutdown(&self) {
         self.closing
             .store(true, std::sync::atomic::Ordering::SeqCst);

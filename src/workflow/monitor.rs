@@ -91,14 +91,8 @@ pub(super) async fn supervise(w: Workflows, entry: Arc<WorkflowEntry>, start: St
         }
     };
     match ending {
-        Some(ending) => {
-            record_ending(&w, &entry, &last_seq, ending).await;
-            if entry.mode == crate::model::MonitorMode::Manual
-                && let Err(e) = w.store.forget_offer(entry.run_id).await
-            {
-                tracing::warn!(error = %e, "could not empty the ended run's offer");
-            }
-        }
+        // The terminal event empties a manual run's offer in its transaction.
+        Some(ending) => record_ending(&w, &entry, &last_seq, ending).await,
         None => tracing::info!("left waiting for a choice; resumed at the next start"),
     }
     finish(&w, &entry);

@@ -13,7 +13,7 @@ use crate::metadata::{Album, MetadataError};
 use crate::model::{
     DownloadState, DownloadSummary, MonitorMode, Outcome, WorkflowKey, WorkflowStatus,
 };
-use crate::release::{Candidate, History};
+use crate::release::{Candidate, History, Selection};
 use crate::store::{DownloadRecord, NewDownload, StoredCandidate};
 use crate::torrent_client::{AddRequest, TorrentClientError};
 
@@ -36,6 +36,18 @@ pub(super) fn history(downloads: &[DownloadRecord]) -> History {
         }
     }
     history
+}
+
+/// A selection in the order its candidates are stored (accepted best first,
+/// then rejected), each with whether it was accepted. The stored candidates
+/// and a manual run's offer are both built from it: an offered candidate's
+/// `position` indexes the stored ones.
+pub(super) fn stored_order(selection: &Selection) -> impl Iterator<Item = (bool, &Candidate)> {
+    selection
+        .accepted
+        .iter()
+        .map(|c| (true, c))
+        .chain(selection.rejected.iter().map(|c| (false, c)))
 }
 
 /// "TITLE [QUALITY] from INDEXER, N seeders", as the events say it.
@@ -194,11 +206,7 @@ impl Steps {
             .selector
             .select(&album, key.quality, report.releases, &history)
             .await;
-        let stored: Vec<StoredCandidate> = selection
-            .accepted
-            .iter()
-            .map(|c| (true, c))
-            .chain(selection.rejected.iter().map(|c| (false, c)))
+        let stored: Vec<StoredCandidate> = stored_order(&selection)
             .map(|(accepted, c)| StoredCandidate {
                 accepted,
                 candidate: c.summary(),
@@ -300,10 +308,13 @@ impl Steps {
                 .await?;
         }
         let (status, message) = ending.unwrap_or_else(|| {
-            (
-                WorkflowStatus::Failed,
-                format!("could not add any acceptable release; last error: {last_error}"),
-            )
+            let message = if self.entry.mode == MonitorMode::Manual {
+                // One candidate, the chosen one, maybe a rejected one.
+                format!("could not add the chosen release: {last_error}")
+            } else {
+                format!("could not add any acceptable release; last error: {last_error}")
+            };
+            (WorkflowStatus::Failed, message)
         });
         Ok(Ending::new(status, message, outcome))
     }

@@ -124,8 +124,9 @@ impl Drop for TestDb {
 pub struct TestApp {
     pub addr: SocketAddr,
     pub workflows: Workflows,
-    /// Kept so the database lives as long as the app.
-    _db: TestDb,
+    /// Kept so the database lives as long as the app (taken by
+    /// [`TestApp::stop_keeping_db`]).
+    db: Option<TestDb>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -178,7 +179,7 @@ impl TestApp {
         Self {
             addr,
             workflows,
-            _db: db,
+            db: Some(db),
             stop: Some(stop),
             server: Some(server),
         }
@@ -220,7 +221,12 @@ impl TestApp {
     }
 
     /// Stops the server gracefully and waits for it.
-    pub async fn stop(mut self) {
+    pub async fn stop(self) {
+        self.stop_keeping_db().await;
+    }
+
+    /// [`TestApp::stop`], keeping the database for another start.
+    pub async fn stop_keeping_db(mut self) -> TestDb {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -230,6 +236,7 @@ impl TestApp {
                 .expect("server task")
                 .expect("server result");
         }
+        self.db.take().expect("the database")
     }
 
     /// Waits until no workflow is running.

@@ -19,6 +19,7 @@ mod indexer_failures;
 mod indexers;
 mod manual;
 mod manual_cli;
+mod manual_close;
 mod manual_ends;
 mod manual_real;
 mod metadata;

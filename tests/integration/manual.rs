@@ -2,8 +2,6 @@
 //! stream and through ChooseRelease, races and bad input (how runs end
 //! otherwise: `manual_ends`). Both stores.
 
-use std::time::Duration;
-
 use musicagg::proto::v1 as pb;
 use pb::WorkflowStatus as S;
 use tonic::Code;
@@ -121,6 +119,23 @@ async fn run_status(app: &TestApp, run_id: &str) -> pb::WorkflowRun {
         .into_inner()
 }
 
+/// The offer as every client should see it (`replayed` aside).
+pub fn unreplayed(offer: &pb::CandidateOffer) -> pb::CandidateOffer {
+    pb::CandidateOffer {
+        replayed: false,
+        ..offer.clone()
+    }
+}
+
+/// A manual start resuming `offer`'s run after the offer (as `musicagg
+/// monitor` resumes when it left at the prompt).
+pub fn resume_after(offer: &pb::CandidateOffer) -> pb::StartMonitorRequest {
+    let mut resume = manual(ALBUM, pb::Quality::Lossless);
+    resume.run_id.clone_from(&offer.run_id);
+    resume.after_seq = offer.seq;
+    resume
+}
+
 /// The final response as every client should see it (`replayed` aside).
 pub fn normalised(result: &pb::MonitorAlbumResponse) -> pb::MonitorAlbumResponse {
     pb::MonitorAlbumResponse {
@@ -159,7 +174,6 @@ async fn offer_then_a_late_client_chooses_through_the_unary_call(backend: Backen
     );
     let run_id = offer.run_id.clone();
     drop(first);
-    tokio::time::sleep(Duration::from_millis(100)).await;
     let run = run_status(&app, &run_id).await;
     assert_eq!(
         (run.status(), run.mode(), run.finished),
@@ -176,13 +190,7 @@ async fn offer_then_a_late_client_chooses_through_the_unary_call(backend: Backen
     assert_eq!(replayed.len(), 5);
     assert!(replayed.iter().all(|u| u.replayed));
     assert!(offer_again.replayed);
-    assert_eq!(
-        pb::CandidateOffer {
-            replayed: false,
-            ..offer_again.clone()
-        },
-        offer
-    );
+    assert_eq!(unreplayed(&offer_again), offer);
 
     // It chooses the rejected one through the unary call.
     let guid = guid_of(&offer, HASH_B);
@@ -218,10 +226,7 @@ async fn offer_then_a_late_client_chooses_through_the_unary_call(backend: Backen
     assert_eq!(normalised(rest.result()), normalised(&unary_result));
 
     // The client that left, resuming, gets the same end.
-    let mut resume = manual(ALBUM, pb::Quality::Lossless);
-    resume.run_id.clone_from(&run_id);
-    resume.after_seq = offer.seq;
-    let resumed = app.watch_to_end(resume).await;
+    let resumed = app.watch_to_end(resume_after(&offer)).await;
     assert_eq!(normalised(resumed.result()), normalised(&unary_result));
     assert_eq!(*fake.added.lock().unwrap(), vec![HASH_B.to_owned()]);
 
@@ -275,17 +280,25 @@ async fn two_clients_choosing_at_once(backend: Backend) {
         b.send(choose_message(&run_id, &guid_b))
     );
     let (a_end, b_end) = tokio::join!(drain(a), drain(b));
-    let (winner, loser) = match (a_end, b_end) {
-        (Ok(w), Err(l)) | (Err(l), Ok(w)) => (w, l),
-        other => panic!("exactly one choice must win: {other:?}"),
+    // The losing stream ends with its refused choice, or, when its bridge
+    // delivered the run's end before it read its own choice, with that same
+    // final response: never with a different one.
+    let winner = match (a_end, b_end) {
+        (Ok(w), Err(l)) | (Err(l), Ok(w)) => {
+            assert_eq!(l.code(), Code::InvalidArgument, "{l:?}");
+            assert!(l.message().contains("already answered"), "{l:?}");
+            w
+        }
+        (Ok(w), Ok(other)) => {
+            assert_eq!(normalised(&w), normalised(&other));
+            w
+        }
+        other => panic!("one choice must win: {other:?}"),
     };
-    assert_eq!(loser.code(), Code::InvalidArgument, "{loser:?}");
-    assert!(loser.message().contains("already answered"), "{loser:?}");
     assert_eq!(winner.status(), S::Complete, "{}", winner.message);
-    let mut resume = manual(ALBUM, pb::Quality::Lossless);
-    resume.run_id.clone_from(&run_id);
-    resume.after_seq = offer.seq;
-    let resumed = app.watch_to_end(resume).await;
+    let selected = &winner.selected_release.as_ref().unwrap().info_hash;
+    assert!(selected == HASH_A || selected == HASH_B, "{selected}");
+    let resumed = app.watch_to_end(resume_after(&offer)).await;
     assert_eq!(normalised(resumed.result()), normalised(&winner));
     assert_eq!(fake.added.lock().unwrap().len(), 1, "one torrent added");
 

@@ -162,17 +162,7 @@ async fn monitor_manual_json_prints_the_offer_reads_nothing_and_choose_answers_i
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(fake.added.lock().unwrap().is_empty(), "nothing was read");
 
-    let choose = tokio::task::spawn_blocking({
-        let (dir, server, run_id) = (dir.path().to_owned(), server.clone(), run_id.clone());
-        move || {
-            musicagg(&dir)
-                .args(["choose", &run_id, "#2", "--server", &server])
-                .output()
-                .unwrap()
-        }
-    })
-    .await
-    .unwrap();
+    let choose = choose_with_the_cli(dir.path(), &run_id, "#2", &server).await;
     let said = String::from_utf8_lossy(&choose.stdout);
     assert!(
         choose.status.success(),
@@ -194,11 +184,23 @@ async fn monitor_manual_json_prints_the_offer_reads_nothing_and_choose_answers_i
     assert_eq!(*fake.added.lock().unwrap(), vec![HASH_B.to_owned()]);
 
     // Answering again: refused, with the reason, exit code 3.
-    let again = musicagg(dir.path())
-        .args(["choose", &run_id, "#1", "--server", &server])
-        .output()
-        .unwrap();
+    let again = choose_with_the_cli(dir.path(), &run_id, "#1", &server).await;
     assert_eq!(again.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already answered"));
     app.stop().await;
+}
+
+/// `musicagg choose RUN PICK --server SERVER`, off the runtime's threads (the
+/// server under test runs on them).
+async fn choose_with_the_cli(
+    dir: &std::path::Path,
+    run_id: &str,
+    pick: &str,
+    server: &str,
+) -> std::process::Output {
+    let mut command = musicagg(dir);
+    command.args(["choose", run_id, pick, "--server", server]);
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
 }

@@ -185,15 +185,7 @@ async fn nothing_found_ends_no_results_and_a_blocklisted_release_can_be_chosen()
         .await
         .unwrap();
 
-    let mut watcher = app
-        .watch(manual(ALBUM, pb::Quality::Lossless))
-        .await
-        .unwrap();
-    let (_, offer) = until_offer(&mut watcher).await;
-    watcher
-        .send(choose_message("", &guid_of(&offer, HASH_B)))
-        .await;
-    let end = watcher.finish().await;
+    let end = choose_on_a_stream(&app, HASH_B).await;
     assert_eq!(
         end.result().status(),
         S::Complete,
@@ -202,4 +194,41 @@ async fn nothing_found_ends_no_results_and_a_blocklisted_release_can_be_chosen()
     );
     assert_eq!(*fake.added.lock().unwrap(), vec![HASH_B.to_owned()]);
     app.stop().await;
+}
+
+/// A chosen release the client refuses ends the run FAILED naming the
+/// chosen release (not "any acceptable release": it may be a rejected one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chosen_release_the_client_refuses_ends_failed_naming_it() {
+    let fake = Fake {
+        add_error: Some("torrent is invalid".into()),
+        ..two_candidates()
+    };
+    let (_fake, providers) = fake.into_providers();
+    let app = TestApp::spawn(Backend::Sqlite, providers).await;
+    let end = choose_on_a_stream(&app, HASH_B).await;
+    let result = end.result();
+    assert_eq!(result.status(), S::Failed);
+    assert!(
+        result
+            .message
+            .starts_with("could not add the chosen release: refused by "),
+        "{}",
+        result.message
+    );
+    app.stop().await;
+}
+
+/// A manual run of the album, its offer answered on the stream with the
+/// release of `hash`; what the stream received.
+async fn choose_on_a_stream(app: &TestApp, hash: &str) -> crate::harness::Received {
+    let mut watcher = app
+        .watch(manual(ALBUM, pb::Quality::Lossless))
+        .await
+        .unwrap();
+    let (_, offer) = until_offer(&mut watcher).await;
+    watcher
+        .send(choose_message("", &guid_of(&offer, hash)))
+        .await;
+    watcher.finish().await
 }

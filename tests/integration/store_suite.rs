@@ -48,6 +48,7 @@ on_both_stores!(
     downloads_live_their_states_with_events,
     unknown_runs_are_reported,
     an_offer_takes_exactly_one_decision,
+    an_ended_run_or_an_expired_offer_takes_no_answer,
 );
 
 async fn store(backend: Backend) -> (TestDb, Arc<dyn Store>) {
@@ -497,10 +498,16 @@ async fn an_offer_takes_exactly_one_decision(backend: Backend) {
     );
     let expires_at = chrono::Utc::now() + chrono::TimeDelta::hours(1);
     let document = serde_json::json!({"candidates": ["x"]});
-    store
-        .save_offer(run_id, expires_at, &document)
+    let payload = serde_json::json!({"offer": {"candidates": []}});
+    let offered = store
+        .append_offer(run_id, "offer", &payload, expires_at, &document)
         .await
         .unwrap();
+    assert_eq!(
+        (offered.seq, offered.status, offered.payload.as_ref()),
+        (2, WorkflowStatus::AwaitingChoice, Some(&payload)),
+        "the offer event and its row are written together"
+    );
 
     let mut racers: Vec<_> = (0..20)
         .map(|i| {
@@ -533,8 +540,16 @@ async fn an_offer_takes_exactly_one_decision(backend: Backend) {
         expires_at.timestamp_millis()
     );
 
-    store.forget_offer(run_id).await.unwrap();
+    assert_eq!(
+        store.decision(run_id).await.unwrap().as_ref(),
+        winners.first()
+    );
+    store
+        .append_event(run_id, WorkflowStatus::Complete, "done", None)
+        .await
+        .unwrap();
     let offer = store.offer(run_id).await.unwrap().unwrap();
+    assert!(offer.is_ended());
     assert_eq!(
         offer.candidates,
         serde_json::json!([]),
@@ -544,5 +559,107 @@ async fn an_offer_takes_exactly_one_decision(backend: Backend) {
         offer.decision.as_ref(),
         winners.first(),
         "the decision stays"
+    );
+}
+
+/// A manual run with an offer of one candidate, expiring at `expires_at`.
+async fn offered(store: &Arc<dyn Store>, expires_at: chrono::DateTime<chrono::Utc>) -> RunId {
+    let run_id = RunId::new();
+    let quality = [
+        Quality::Lossless,
+        Quality::Mp3_320,
+        Quality::Mp3V0,
+        Quality::Any,
+    ][store
+        .list_runs(&RunFilter::default(), 0, 100)
+        .await
+        .unwrap()
+        .len()];
+    store
+        .create_run_as(run_id, &key(ALBUM, quality), MonitorMode::Manual)
+        .await
+        .unwrap();
+    let document =
+        serde_json::json!({"candidates": [{"guid": "https://t.example/dl?apikey=SECRET"}]});
+    store
+        .append_offer(
+            run_id,
+            "offer",
+            &serde_json::json!({}),
+            expires_at,
+            &document,
+        )
+        .await
+        .unwrap();
+    run_id
+}
+
+/// The decision's guard: no choice or decline past the deadline (the
+/// expiry's own decision still holds), none once a cancel took the offer,
+/// none once the run has ended, whatever ended it — and the end empties the
+/// document (its links may carry an API key).
+async fn an_ended_run_or_an_expired_offer_takes_no_answer(backend: Backend) {
+    let (_db, store) = store(backend).await;
+    let chosen = Decision::Chosen("g".into());
+
+    let expired = offered(&store, chrono::Utc::now() - chrono::TimeDelta::seconds(1)).await;
+    assert!(
+        !store.decide(expired, &chosen).await.unwrap(),
+        "past the deadline"
+    );
+    assert!(!store.decide(expired, &Decision::Declined).await.unwrap());
+    assert_eq!(store.decision(expired).await.unwrap(), None);
+    assert!(store.decide(expired, &Decision::Expired).await.unwrap());
+    assert_eq!(
+        store.decision(expired).await.unwrap(),
+        Some(Decision::Expired)
+    );
+
+    let in_an_hour = chrono::Utc::now() + chrono::TimeDelta::hours(1);
+    let cancelled = offered(&store, in_an_hour).await;
+    assert!(store.decide(cancelled, &Decision::Cancelled).await.unwrap());
+    assert!(
+        !store.decide(cancelled, &chosen).await.unwrap(),
+        "the cancel came first"
+    );
+
+    // Ended by an event from outside the workflow (start-up recovery, a
+    // cancel without a live workflow): no answer is taken afterwards.
+    let ended = offered(&store, in_an_hour).await;
+    store
+        .append_event(
+            ended,
+            WorkflowStatus::Failed,
+            "interrupted by restart",
+            None,
+        )
+        .await
+        .unwrap();
+    let offer = store.offer(ended).await.unwrap().unwrap();
+    assert_eq!(
+        offer.candidates,
+        serde_json::json!([]),
+        "the links are gone"
+    );
+    assert!(offer.is_ended());
+    assert!(
+        !store.decide(ended, &chosen).await.unwrap(),
+        "the run has ended"
+    );
+    assert_eq!(store.decision(ended).await.unwrap(), None);
+    let err = store
+        .append_offer(
+            ended,
+            "offer",
+            &serde_json::json!({}),
+            in_an_hour,
+            &serde_json::json!({}),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::RunFinished(_)), "{err}");
+    assert!(
+        store.offer(ended).await.unwrap().unwrap().is_ended(),
+        "nothing written"
     );
 }
