@@ -1089,6 +1089,7 @@ async fn subscriber(
                 mode: pb::MonitorMode::Automatic.into(),
                 after_seq: 0,
                 run_id: String::new(),
+                keep_wanted: false,
             },
         )),
     };

@@ -35,6 +35,7 @@ pub struct App {
     listener: TcpListener,
     workflows: Workflows,
     tracker: Tracker,
+    wanted: crate::wanted::Wanted,
 }
 
 impl App {
@@ -102,10 +103,12 @@ impl App {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("listening on {}", config.listen))?;
+        let wanted = crate::wanted::Wanted::new(workflows.clone(), config.wanted.clone());
         Ok(Self {
             listener,
             workflows,
             tracker,
+            wanted,
         })
     }
 
@@ -118,6 +121,11 @@ impl App {
     /// The workflow machinery (store, bus, registry), for tests and tools.
     pub fn workflows(&self) -> &Workflows {
         &self.workflows
+    }
+
+    /// The wanted list (tests drive single RSS syncs and scheduling steps).
+    pub fn wanted(&self) -> &crate::wanted::Wanted {
+        &self.wanted
     }
 
     /// The download tracker (tests and benchmarks drive single polls).
@@ -134,7 +142,8 @@ impl App {
     ) -> anyhow::Result<()> {
         let addr = self.local_addr();
         let streams_stop = CancellationToken::new();
-        let api = Api::new(self.workflows.clone(), streams_stop.clone());
+        let api =
+            Api::new(self.workflows.clone(), streams_stop.clone()).with_wanted(self.wanted.clone());
 
         let (health_reporter, health_service) = tonic_health::server::health_reporter();
         health_reporter
@@ -147,6 +156,14 @@ impl App {
 
         let tracker_stop = CancellationToken::new();
         let tracker = tokio::spawn(self.tracker.clone().run(tracker_stop.clone()));
+        let wanted = crate::tasks::spawn("wanted", tracing::info_span!("wanted"), {
+            let wanted = self.wanted.clone();
+            let stop = tracker_stop.clone();
+            async move {
+                wanted.run(stop).await;
+                Ok::<(), std::convert::Infallible>(())
+            }
+        });
         let workflows = self.workflows.clone();
         let stop = async move {
             shutdown.await;
@@ -156,6 +173,7 @@ impl App {
                 .await;
             tracker_stop.cancel();
             let _ = tracker.await;
+            let _ = wanted.await;
             workflows.shutdown().await;
             // Give the bridges a moment to deliver the interrupted runs'
             // final responses, then end the streams that remain.

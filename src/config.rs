@@ -32,6 +32,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "library",
     "downloads",
     "manual",
+    "wanted",
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -68,6 +69,8 @@ pub struct Config {
     pub downloads: DownloadsConfig,
     #[serde(default)]
     pub manual: ManualConfig,
+    #[serde(default)]
+    pub wanted: crate::wanted::WantedConfig,
 }
 
 /// `[manual]`: runs started in manual mode, which wait for a client's choice.
@@ -308,6 +311,15 @@ pub struct IndexerConfig {
     /// Releases with fewer seeders are rejected.
     #[serde(default = "default_minimum_seeders")]
     pub minimum_seeders: u32,
+    /// The least time between two requests to this indexer, whoever sends
+    /// them (runs, RSS sync, the command line): indexers ban clients that
+    /// ask too often.
+    #[serde(default = "default_min_request_interval")]
+    pub min_request_interval: Seconds,
+}
+
+fn default_min_request_interval() -> Seconds {
+    Seconds(2)
 }
 
 /// `[qbittorrent]`: the torrent client (used from the [grab] issue on).

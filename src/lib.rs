@@ -35,6 +35,7 @@ pub mod store;
 pub mod tasks;
 pub mod telemetry;
 pub mod torrent_client;
+pub mod wanted;
 pub mod workflow;
 
 pub use app::{App, Providers};

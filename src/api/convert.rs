@@ -20,6 +20,8 @@ pub struct StartMonitor {
     pub mode: MonitorMode,
     pub after_seq: i64,
     pub run_id: Option<RunId>,
+    /// Keep the album on the wanted list (a NO_RESULTS end leaves it wanted).
+    pub keep_wanted: bool,
 }
 
 /// A validated ChooseReleaseRequest. On a stream the run id may be empty
@@ -81,6 +83,7 @@ impl TryFrom<pb::StartMonitorRequest> for StartMonitor {
             mode,
             after_seq: req.after_seq,
             run_id,
+            keep_wanted: req.keep_wanted,
         })
     }
 }

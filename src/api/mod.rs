@@ -7,6 +7,7 @@
 pub mod bridge;
 pub mod convert;
 pub mod downloads;
+pub mod wanted;
 
 use std::pin::Pin;
 
@@ -35,6 +36,7 @@ const STREAM_BUFFER: usize = 32;
 
 pub struct Api {
     workflows: Workflows,
+    wanted: crate::wanted::Wanted,
     shutdown: CancellationToken,
 }
 
@@ -42,9 +44,17 @@ impl Api {
     /// `shutdown` ends every open stream (with UNAVAILABLE) when cancelled.
     pub fn new(workflows: Workflows, shutdown: CancellationToken) -> Self {
         Self {
+            wanted: crate::wanted::Wanted::new(workflows.clone(), Default::default()),
             workflows,
             shutdown,
         }
+    }
+
+    /// The wanted list the Wanted calls and `keep_wanted` use (the one the
+    /// background loop runs).
+    pub fn with_wanted(mut self, wanted: crate::wanted::Wanted) -> Self {
+        self.wanted = wanted;
+        self
     }
 }
 
@@ -82,6 +92,10 @@ impl MusicAggregatorService for Api {
         span.record("album", tracing::field::display(&start.key.album_id));
         span.record("quality", tracing::field::display(start.key.quality));
 
+        // Listed before the run starts: its end finds the album on the list.
+        if start.keep_wanted && start.run_id.is_none() && start.after_seq == 0 {
+            self.wanted.keep(&start.key).await?;
+        }
         let attachment = self
             .workflows
             .attach_as(&start.key, start.mode, start.after_seq, start.run_id)
@@ -386,5 +400,45 @@ impl MusicAggregatorService for Api {
             errors: summary.errors,
             library_path: library.root().display().to_string(),
         }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn add_wanted(
+        &self,
+        request: Request<pb::AddWantedRequest>,
+    ) -> Result<Response<pb::WantedAlbum>, Status> {
+        wanted::add(&self.wanted, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_wanted(
+        &self,
+        request: Request<pb::ListWantedRequest>,
+    ) -> Result<Response<pb::ListWantedResponse>, Status> {
+        wanted::list(&self.wanted, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn remove_wanted(
+        &self,
+        request: Request<pb::RemoveWantedRequest>,
+    ) -> Result<Response<pb::RemoveWantedResponse>, Status> {
+        wanted::remove(&self.wanted, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn search_wanted_now(
+        &self,
+        request: Request<pb::SearchWantedNowRequest>,
+    ) -> Result<Response<pb::SearchWantedNowResponse>, Status> {
+        wanted::search_now(&self.wanted, request.into_inner())
+            .await
+            .map(Response::new)
     }
 }

@@ -176,6 +176,7 @@ async fn offer_of(client: &mut Client, run_id: &str) -> Result<pb::CandidateOffe
                 mode: run.mode,
                 after_seq: 0,
                 run_id: run.run_id,
+                keep_wanted: false,
             },
         )),
     };

@@ -140,6 +140,9 @@ async fn session(
                 .into(),
                 after_seq: position.last_seq,
                 run_id: position.run_id.clone(),
+                // An album asked for from the command line is kept wanted:
+                // NO_RESULTS today, RSS and the schedule keep looking.
+                keep_wanted: true,
             },
         )),
     };

@@ -158,6 +158,8 @@ pub struct TorznabClient {
     caps: Mutex<Option<CachedCaps>>,
     caps_ttl: Duration,
     clock: Arc<dyn Clock>,
+    /// Every request passes it: `min_request_interval` whoever asks.
+    gate: super::gate::Gate,
 }
 
 impl TorznabClient {
@@ -197,6 +199,7 @@ impl TorznabClient {
             caps: Mutex::new(None),
             caps_ttl: options.caps_ttl,
             clock: options.clock.clone(),
+            gate: super::gate::Gate::new(config.min_request_interval.duration()),
         })
     }
 
@@ -338,6 +341,7 @@ impl TorznabClient {
     /// One GET: status, `Retry-After`, a capped body, and error documents
     /// turned into [`ClientError`]s. Returns the body of a 2xx answer.
     async fn get(&self, params: &[(&str, String)]) -> Result<Vec<u8>, ClientError> {
+        self.gate.wait().await;
         let response = self
             .http
             .get(self.url(params))

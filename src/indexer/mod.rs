@@ -14,6 +14,7 @@ pub mod backoff;
 pub mod caps;
 pub mod client;
 pub mod feed;
+pub mod gate;
 pub mod merge;
 pub mod query;
 pub mod service;
@@ -120,6 +121,13 @@ pub enum IndexerError {
 #[async_trait]
 pub trait IndexerService: Send + Sync + 'static {
     async fn search(&self, album: &Album) -> Result<SearchReport, IndexerError>;
+
+    /// Each indexer's newest audio releases (its categories, no query): the
+    /// RSS sync's one request per indexer. Not merged: the sync matches
+    /// every item, whichever indexer it came from.
+    async fn latest(&self) -> SearchReport {
+        SearchReport::default()
+    }
 }
 
 /// The stand-in until indexers are configured: finds nothing and says why.

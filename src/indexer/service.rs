@@ -228,6 +228,60 @@ impl TorznabIndexers {
         }
     }
 
+    /// The newest releases of one indexer (the RSS sync), under its timeout
+    /// and back-off like a search.
+    async fn latest_one(&self, indexer: &Indexer) -> (IndexerOutcome, Vec<Release>) {
+        let name = indexer.client.name().to_owned();
+        if let Some(skip) = indexer.backoff().check(self.clock.now()) {
+            let outcome = IndexerOutcome {
+                indexer: name,
+                latency: Duration::ZERO,
+                result: Err(skip.to_string()),
+            };
+            return (outcome, Vec::new());
+        }
+        let started = Instant::now();
+        let result = tokio::time::timeout(
+            indexer.timeout,
+            indexer.client.search(&SearchRequest::latest(), None),
+        )
+        .await
+        .unwrap_or(Err(ClientError::Timeout(indexer.timeout)));
+        let latency = started.elapsed();
+        match result {
+            Ok(feed) => {
+                indexer.backoff().succeeded();
+                let mut releases = feed.releases;
+                for release in &mut releases {
+                    release.indexer_priority = Some(indexer.priority);
+                    release.minimum_seeders = Some(indexer.minimum_seeders);
+                }
+                let outcome = IndexerOutcome {
+                    indexer: name,
+                    latency,
+                    result: Ok(releases.len()),
+                };
+                (outcome, releases)
+            }
+            Err(error) => {
+                let message = indexer.client.redact(&error.to_string());
+                indexer.backoff().failed(
+                    &self.policy,
+                    self.clock.now(),
+                    error.retry_after(),
+                    message.clone(),
+                );
+                tracing::warn!(indexer = %name, error = %message, "RSS request failed");
+                let outcome = IndexerOutcome {
+                    indexer: name,
+                    latency,
+                    result: Err(message),
+                };
+                (outcome, Vec::new())
+            }
+        }
+    }
+
     /// Checks every indexer (`musicagg indexers test`): fresh caps, then a
     /// query for the latest releases in its categories, each under the
     /// indexer's timeout. Ignores and leaves alone the back-off state (it is
@@ -287,6 +341,20 @@ impl IndexerService for TorznabIndexers {
             ));
         }
         Ok(self.search_album(album).await)
+    }
+
+    async fn latest(&self) -> SearchReport {
+        let requests = self
+            .indexers
+            .iter()
+            .filter(|indexer| indexer.enabled)
+            .map(|indexer| self.latest_one(indexer));
+        let mut report = SearchReport::default();
+        for (outcome, releases) in join_all(requests).await {
+            report.indexers.push(outcome);
+            report.releases.extend(releases);
+        }
+        report
     }
 }
 

@@ -20,7 +20,9 @@ mod sql;
 pub(crate) mod sql_downloads;
 mod sql_library;
 mod sql_offers;
+mod sql_wanted;
 mod sqlite;
+mod wanted;
 
 use std::sync::Arc;
 
@@ -37,6 +39,7 @@ pub use library::{IndexedFile, LibraryIndex};
 pub use offers::{Decision, OfferStore, StoredOffer};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use wanted::{WantedRecord, WantedState, WantedStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -86,7 +89,9 @@ pub struct RunFilter {
 }
 
 #[async_trait]
-pub trait Store: DownloadStore + LibraryIndex + OfferStore + Send + Sync + 'static {
+pub trait Store:
+    DownloadStore + LibraryIndex + OfferStore + WantedStore + Send + Sync + 'static
+{
     /// Writes a new run (status FETCHING_METADATA, no events yet).
     /// [`StoreError::AlreadyRunning`] if an unfinished run holds the key,
     /// whatever its mode.

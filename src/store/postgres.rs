@@ -35,3 +35,4 @@ super::sql::impl_sql_store!(PostgresStore, sqlx::Postgres);
 super::sql_downloads::impl_sql_downloads!(PostgresStore, sqlx::Postgres);
 super::sql_library::impl_sql_library!(PostgresStore, sqlx::Postgres);
 super::sql_offers::impl_sql_offers!(PostgresStore);
+super::sql_wanted::impl_sql_wanted!(PostgresStore);

@@ -42,3 +42,4 @@ super::sql::impl_sql_store!(SqliteStore, sqlx::Sqlite);
 super::sql_downloads::impl_sql_downloads!(SqliteStore, sqlx::Sqlite);
 super::sql_library::impl_sql_library!(SqliteStore, sqlx::Sqlite);
 super::sql_offers::impl_sql_offers!(SqliteStore);
+super::sql_wanted::impl_sql_wanted!(SqliteStore);

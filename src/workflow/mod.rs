@@ -255,6 +255,28 @@ impl Workflows {
         })
     }
 
+    /// Starts a run of `key` whose candidate list is `found` (releases an RSS
+    /// sync matched to the album): the run evaluates them first and searches
+    /// the indexers only if none is acceptable. Same registry, same steps,
+    /// same grab as any run. None when a run of `key` is already going (it
+    /// searches itself; nobody waits on it here).
+    pub async fn attach_found(
+        &self,
+        key: &WorkflowKey,
+        found: Vec<crate::indexer::Release>,
+    ) -> Result<Option<RunId>, AttachError> {
+        if self.closing.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(AttachError::ShuttingDown);
+        }
+        let (entry, created) = self.registry.get_or_create_as(key, MonitorMode::Automatic);
+        if !created {
+            return Ok(None);
+        }
+        let run_id = entry.run_id;
+        self.spawn(entry, monitor::Start::Found(found));
+        Ok(Some(run_id))
+    }
+
     fn spawn(&self, entry: Arc<WorkflowEntry>, start: monitor::Start) {
         let span = tracing::info_span!("workflow", run_id = %entry.run_id, album = %entry.key,
             mode = %entry.mode);

@@ -21,10 +21,13 @@ use crate::model::{Event, Outcome, WorkflowStatus};
 use crate::store::StoreError;
 
 /// Where a supervised workflow starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(super) enum Start {
     /// A new run: the row is written, the steps run from the first.
     New,
+    /// A new run whose candidates are these releases (an RSS match); the
+    /// indexers are searched only if none of them is acceptable.
+    Found(Vec<crate::indexer::Release>),
     /// A manual run found AWAITING_CHOICE at start-up: it waits for its
     /// stored offer's decision again (the deadline is the stored one).
     Resume { last_seq: i64 },
@@ -70,7 +73,7 @@ pub(super) enum StepError {
 /// run is a manual one left waiting at shutdown, see the module doc).
 pub(super) async fn supervise(w: Workflows, entry: Arc<WorkflowEntry>, start: Start) {
     let (created, first_seq) = match start {
-        Start::New => (create_run(&w, &entry).await, 0),
+        Start::New | Start::Found(_) => (create_run(&w, &entry).await, 0),
         Start::Resume { last_seq } => (Ok(()), last_seq),
     };
     let last_seq = Arc::new(AtomicI64::new(first_seq));
@@ -91,8 +94,27 @@ pub(super) async fn supervise(w: Workflows, entry: Arc<WorkflowEntry>, start: St
         }
     };
     match ending {
-        // The terminal event empties a manual run's offer in its transaction.
-        Some(ending) => record_ending(&w, &entry, &last_seq, ending).await,
+        Some(ending) => {
+            let interrupted = entry.stop_request() == Some(StopRequest::Shutdown);
+            let status = ending.status;
+            let message = ending.message.clone();
+            let outcome = ending.outcome.clone();
+            // The terminal event empties a manual run's offer in its transaction.
+            record_ending(&w, &entry, &last_seq, ending).await;
+            // The wanted list follows its albums' runs (after the end is
+            // stored: a failure here never changes how the run ended).
+            let end = crate::wanted::transitions::RunEnd {
+                key: &entry.key,
+                run_id: entry.run_id,
+                status,
+                message: &message,
+                outcome: &outcome,
+                interrupted,
+            };
+            if let Err(e) = crate::wanted::transitions::after_run(w.store.as_ref(), end).await {
+                tracing::warn!(error = %e, "could not update the wanted list after the run");
+            }
+        }
         None => tracing::info!("left waiting for a choice; resumed at the next start"),
     }
     finish(&w, &entry);
@@ -150,7 +172,8 @@ async fn run_steps(
         awaiting: Arc::clone(&awaiting),
     };
     let mut task = match start {
-        Start::New => tokio::spawn(steps.run().in_current_span()),
+        Start::New => tokio::spawn(steps.run(None).in_current_span()),
+        Start::Found(found) => tokio::spawn(steps.run(Some(found)).in_current_span()),
         Start::Resume { .. } => tokio::spawn(steps.resume().in_current_span()),
     };
     let ending = tokio::select! {

@@ -2,7 +2,9 @@
 //!
 //! - A run without a terminal event belonged to a process that died: it gets
 //!   FAILED "interrupted by restart", so no run stays "running" forever and a
-//!   client resuming it receives that final response.
+//!   client resuming it receives that final response. Its album stays (or
+//!   becomes) wanted and a new run of it starts at once; the FAILED message
+//!   names that run.
 //! - Except a manual run AWAITING_CHOICE with its stored offer: the choice
 //!   may come days later, so it waits again (registered and supervised as
 //!   before), its deadline still the one of the offer.
@@ -14,13 +16,15 @@
 
 use super::Workflows;
 use super::monitor::Start;
-use crate::model::{DownloadState, MonitorMode, WorkflowStatus};
-use crate::store::StoreError;
+use crate::model::{DownloadState, MonitorMode, RunId, WorkflowStatus};
+use crate::store::{StoreError, WantedRecord};
 
 /// What [`recover`] did, for the start-up log.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Recovered {
     pub interrupted_runs: usize,
+    /// Interrupted runs started again (each named by its interrupted run).
+    pub restarted_runs: usize,
     /// Manual runs waiting for a choice again.
     pub resumed_offers: usize,
     pub downloads_confirmed: usize,
@@ -30,6 +34,7 @@ pub struct Recovered {
 
 pub(super) async fn recover(w: &Workflows) -> Result<Recovered, StoreError> {
     let mut recovered = Recovered::default();
+    let mut restarts = Vec::new();
     for run in w.store.unfinished_runs().await? {
         if run.mode == MonitorMode::Manual
             && run.status == WorkflowStatus::AwaitingChoice
@@ -46,8 +51,12 @@ pub(super) async fn recover(w: &Workflows) -> Result<Recovered, StoreError> {
             recovered.resumed_offers += 1;
             continue;
         }
+        // Nothing asked for is lost to a restart: the album stays wanted
+        // and a new run of it starts now; the interrupted run names it.
+        let next = RunId::new();
         let message = format!(
-            "interrupted by restart: the service stopped while this run was at {}",
+            "interrupted by restart: the service stopped while this run was at {}; \
+             the album stays wanted and is searched again as run {next}",
             run.status
         );
         match w
@@ -59,6 +68,19 @@ pub(super) async fn recover(w: &Workflows) -> Result<Recovered, StoreError> {
                 tracing::warn!(run_id = %run.id, album = %run.key(), "{message}");
                 w.bus.publish(event);
                 recovered.interrupted_runs += 1;
+                let key = run.key();
+                let record = WantedRecord {
+                    message: format!("interrupted by restart; searched again as run {next}"),
+                    next_search_at: None,
+                    ..WantedRecord::new(
+                        key.album_id.clone(),
+                        key.quality,
+                        crate::wanted::default_cutoff(key.quality),
+                        chrono::Utc::now(),
+                    )
+                };
+                w.store.put_wanted(&record, false).await?;
+                restarts.push((key, next, run.mode));
             }
             Err(StoreError::RunFinished(_)) => {}
             Err(e) => return Err(e),
@@ -96,6 +118,14 @@ pub(super) async fn recover(w: &Workflows) -> Result<Recovered, StoreError> {
                     "could not check a pending download; it stays pending");
                 recovered.downloads_unchecked += 1;
             }
+        }
+    }
+    // After the pending downloads are settled: the new runs' owned checks
+    // read them.
+    for (key, run_id, mode) in restarts {
+        if let Some(entry) = w.registry.adopt(&key, run_id, mode) {
+            w.spawn(entry, Start::New);
+            recovered.restarted_runs += 1;
         }
     }
     Ok(recovered)

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use super::monitor::{Ending, StepError};
 use super::{WorkflowEntry, Workflows};
+use crate::indexer::Release;
 use crate::library::owned::Owned;
 use crate::magnet::{ResolvedTorrent, check_contents};
 use crate::metadata::{Album, MetadataError};
@@ -113,7 +114,9 @@ impl Steps {
         Ok(())
     }
 
-    pub(super) async fn run(self) -> Result<Ending, StepError> {
+    /// The steps from the first. `rss`: releases an RSS sync matched to
+    /// the album, evaluated before (and instead of) a search.
+    pub(super) async fn run(self, rss: Option<Vec<Release>>) -> Result<Ending, StepError> {
         let key = &self.entry.key;
         let providers = &self.w.providers;
         let mut outcome = Outcome::default();
@@ -178,6 +181,14 @@ impl Steps {
             ));
         }
 
+        let history = history(&downloads);
+        if let Some(rss) = rss
+            && let Some(ending) = self
+                .found_on_rss(&album, &history, rss, &mut outcome)
+                .await?
+        {
+            return Ok(ending);
+        }
         self.emit(
             WorkflowStatus::Searching,
             "not in the library; searching the indexers".into(),
@@ -201,21 +212,11 @@ impl Steps {
         .await?;
         let no_indexers = report.indexers.is_empty();
         let summary = report.summary();
-        let history = history(&downloads);
         let selection = providers
             .selector
             .select(&album, key.quality, report.releases, &history)
             .await;
-        let stored: Vec<StoredCandidate> = stored_order(&selection)
-            .map(|(accepted, c)| StoredCandidate {
-                accepted,
-                candidate: c.summary(),
-            })
-            .collect();
-        self.w
-            .store
-            .save_candidates(self.entry.run_id, &stored)
-            .await?;
+        let stored = self.store_candidates(&selection).await?;
         outcome.rejected = selection.rejected.iter().map(Candidate::summary).collect();
         let nothing_to_offer = selection.accepted.is_empty() && selection.rejected.is_empty();
         if self.entry.mode == MonitorMode::Manual && !nothing_to_offer {
@@ -249,6 +250,87 @@ impl Steps {
         let accepted = selection.accepted.into_iter().enumerate().collect();
         self.grab_first_that_works(&album, &history, accepted, stored, outcome)
             .await
+    }
+
+    /// Stores a run's evaluated candidates, accepted best first, then the
+    /// rejected ones (what ListCandidates shows).
+    async fn store_candidates(
+        &self,
+        selection: &crate::release::Selection,
+    ) -> Result<Vec<StoredCandidate>, StepError> {
+        let stored: Vec<StoredCandidate> = stored_order(selection)
+            .map(|(accepted, c)| StoredCandidate {
+                accepted,
+                candidate: c.summary(),
+            })
+            .collect();
+        self.w
+            .store
+            .save_candidates(self.entry.run_id, &stored)
+            .await?;
+        Ok(stored)
+    }
+
+    /// An RSS match: the matched releases are the candidate list. Some
+    /// ending when one was acceptable (grabbed through the one grab path);
+    /// None when all were rejected: the run then searches as usual (their
+    /// rejections are said in an event and kept in the outcome).
+    async fn found_on_rss(
+        &self,
+        album: &Album,
+        history: &History,
+        found: Vec<Release>,
+        outcome: &mut Outcome,
+    ) -> Result<Option<Ending>, StepError> {
+        let providers = &self.w.providers;
+        let titles = found
+            .iter()
+            .map(|r| format!("{} from {}", r.title, r.indexer))
+            .collect::<Vec<_>>()
+            .join("; ");
+        self.emit(
+            WorkflowStatus::ParsingResults,
+            format!(
+                "not in the library; found on an RSS feed: {titles}; evaluating it for {}",
+                self.entry.key.quality
+            ),
+        )
+        .await?;
+        let selection = providers
+            .selector
+            .select(album, self.entry.key.quality, found, history)
+            .await;
+        if selection.accepted.is_empty() {
+            outcome
+                .rejected
+                .extend(selection.rejected.iter().map(Candidate::summary));
+            self.emit(
+                WorkflowStatus::ParsingResults,
+                format!(
+                    "the RSS release is not acceptable ({}); searching the indexers",
+                    selection.rejection_counts()
+                ),
+            )
+            .await?;
+            return Ok(None);
+        }
+        let stored = self.store_candidates(&selection).await?;
+        outcome
+            .rejected
+            .extend(selection.rejected.iter().map(Candidate::summary));
+        self.emit(
+            WorkflowStatus::AddingTorrent,
+            format!(
+                "found on RSS, no search needed: {}; adding it to {}",
+                describe(&selection.accepted[0]),
+                providers.torrent_client.name()
+            ),
+        )
+        .await?;
+        let accepted = selection.accepted.into_iter().enumerate().collect();
+        self.grab_first_that_works(album, history, accepted, stored, std::mem::take(outcome))
+            .await
+            .map(Some)
     }
 
     /// Tries the candidates in the order given (bounded): resolve, look

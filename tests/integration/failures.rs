@@ -205,6 +205,7 @@ async fn runs_left_running_are_failed_at_start_up(backend: Backend) {
     // A client that was watching and reconnects gets that final response.
     let mut resume = start(ALBUM, pb::Quality::Lossless);
     resume.after_seq = 2;
+    resume.run_id = run_id.to_string();
     let received = app.watch_to_end(resume).await;
     assert!(received.updates.is_empty());
     let result = received.result();
@@ -212,10 +213,17 @@ async fn runs_left_running_are_failed_at_start_up(backend: Backend) {
     assert!(result.message.contains("interrupted by restart"));
     assert_eq!(result.run_id, run_id.to_string());
 
-    // Asking for the album afresh starts a new run.
-    let fresh = app.watch_to_end(start(ALBUM, pb::Quality::Lossless)).await;
-    assert_eq!(fresh.result().status(), S::Complete);
-    assert_ne!(fresh.result().run_id, run_id.to_string());
+    // [wanted]: the album was searched again at once, as the run the
+    // interrupted one names.
+    app.idle().await;
+    let fresh = app.workflows.store.latest_run(&key).await.unwrap().unwrap();
+    assert_eq!(fresh.status, WorkflowStatus::Complete);
+    assert_ne!(fresh.id, run_id);
+    assert!(
+        result.message.contains(&fresh.id.to_string()),
+        "{}",
+        result.message
+    );
     app.stop().await;
 }
 

@@ -110,6 +110,9 @@ impl FakeIndexer {
             enabled: true,
             timeout: 5,
             minimum_seeders: 1,
+            // The spacing has tests of its own (wanted::); elsewhere it
+            // would only slow the suite down.
+            min_request_interval: musicagg::config::Seconds(0),
         }
     }
 

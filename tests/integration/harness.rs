@@ -280,6 +280,7 @@ pub fn start(album_id: &str, quality: pb::Quality) -> pb::StartMonitorRequest {
         mode: pb::MonitorMode::Automatic.into(),
         after_seq: 0,
         run_id: String::new(),
+        keep_wanted: false,
     }
 }
 

@@ -424,6 +424,7 @@ async fn configuration_mistakes_are_named() {
         enabled: true,
         timeout: 20,
         minimum_seeders: 1,
+        min_request_interval: musicagg::config::Seconds(0),
     };
     let mut bad_url = base.clone();
     bad_url.url = "jackett:9117/api?apikey=secret".into();

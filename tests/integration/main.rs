@@ -29,3 +29,4 @@ mod scene;
 mod serve;
 mod store_suite;
 mod stream;
+mod wanted;
