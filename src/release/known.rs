@@ -207,7 +207,8 @@ fn quote(tokens: &[Token], words: &[String]) -> String {
     }
 }
 
-/// The parser read a leading symbol name short (`/\ - Title` as `\`): when
+/// A guard for a leading symbol name read short (a separator glued to
+/// it; the parser keeps `/\` whole but not every symbol name): when
 /// the raw title starts with the wanted symbol name, followed by a space or
 /// a dash, and the parser's name starts with what is left of it (a symbol
 /// word ending the wanted name), that word is the wanted name. Only symbol
@@ -230,7 +231,7 @@ pub(super) fn symbol_name_leads(title: &str, parsed_name: &str, wanted: &str) ->
 /// rejections: `WrongArtist` when the album is there but the rest is not the
 /// artist (`Artist Two Album`, the album alone), `WrongAlbum` when the artist
 /// leads but the rest is not the album. `title` is the raw title, for a
-/// leading symbol name the parser read short.
+/// leading symbol name read short.
 pub(super) fn read_one_name(
     title: &str,
     name: &str,

@@ -117,8 +117,8 @@ pub struct AlbumMatch {
 
 /// Every album-match rejection for `parsed`; empty when it matches or when
 /// the album's artist and title are both unknown (nothing to compare with).
-/// Without the raw title: a leading symbol name the parser read short
-/// (`/\` as `\`) is not recovered; [`match_album`] does that.
+/// Without the raw title a symbol name is compared as the parser read it;
+/// [`match_album`] also compares it as the title writes it.
 pub fn check_album(
     parsed: &ParsedTitle,
     album: &Album,
@@ -211,7 +211,8 @@ pub fn match_names(
                 || (parsed.various_artists && match_key(artist) == "various artists");
             let by_symbols = !by_key && known::same_symbol_name(a, artist);
             let artist_ok = !want_artist || by_key || by_symbols;
-            // one word the parser read short: `/\` as `\`
+            // one symbol word the parser may have read short (a separator
+            // glued to it), compared with the title as written
             let symbol_lead = !artist_ok
                 && a.split_whitespace().count() == 1
                 && known::symbol_name_leads(title, a, artist);

@@ -262,10 +262,30 @@ struct Builder {
     group: Option<String>,
 }
 
+/// The name without the separators and punctuation around it. A `/` or
+/// `|` goes only when it stands alone ("Album /"): glued to another
+/// symbol it is part of a name (`/\`).
 fn trim_name(s: &str) -> &str {
-    s.trim_matches(|c: char| {
-        c.is_whitespace() || matches!(c, '-' | '–' | '—' | ',' | ':' | '/' | '|')
-    })
+    let mut t = s;
+    loop {
+        let before = t;
+        t = t.trim_matches(|c: char| c.is_whitespace() || matches!(c, '-' | '–' | '—' | ',' | ':'));
+        for bar in ['/', '|'] {
+            if let Some(rest) = t.strip_prefix(bar)
+                && rest.chars().next().is_none_or(char::is_whitespace)
+            {
+                t = rest;
+            }
+            if let Some(rest) = t.strip_suffix(bar)
+                && rest.chars().last().is_none_or(char::is_whitespace)
+            {
+                t = rest;
+            }
+        }
+        if t == before {
+            return t;
+        }
+    }
 }
 
 /// Splits "Artist - Album" at the first spaced dash.

@@ -68,7 +68,8 @@ fn known_album_readings_match_and_say_how() {
         ("Artist - ??? (2019) [FLAC]", "Artist", "???", symbol),
         // the parser reads `/\` as `\`; the raw title says `/\`
         ("/\\ - Title (2019) [FLAC]", "/\\", "Title", symbol),
-        ("/\\ Title FLAC", "/\\", "Title", symbol),
+        // the parser keeps `/\` whole, so it reads like "!!! Thr!!!er FLAC"
+        ("/\\ Title FLAC", "/\\", "Title", no_sep),
         ("!!! - Thr!!!er (2013) [FLAC]", "!!!", "Thr!!!er", symbol),
         ("!!! Thr!!!er FLAC", "!!!", "Thr!!!er", no_sep),
         (
@@ -221,9 +222,12 @@ fn an_empty_or_unreadable_wanted_name_matches_nothing_by_itself() {
         match_names(t, &parse_title(t), "", " ", false),
         AlbumMatch::default()
     );
-    // without the raw title the short symbol read is not recovered
+    // the parser keeps `/\` whole: without the raw title it matches too,
+    // and a different symbol name still does not
     let t = "/\\ - Title (2019) [FLAC]";
     let r = check_album(&parse_title(t), &album("/\\", "Title"), false);
+    assert_eq!(r, vec![]);
+    let r = check_album(&parse_title(t), &album("\\", "Title"), false);
     assert!(
         matches!(r.as_slice(), [Rejection::WrongArtist { .. }]),
         "{r:?}"
