@@ -905,6 +905,8 @@ SPLITS = [
         album='Black Sabbath'),
     row('Black.Sabbath-FLAC-Black.Sabbath', codec='FLAC', artist='Black Sabbath',
         album='Black Sabbath'),
+    row('/\\ - Title (2019) [FLAC]', codec='FLAC', artist='/\\', album='Title', year=2019),
+    row('Title - /\\ (2019) [FLAC]', codec='FLAC', artist='Title', album='/\\', year=2019),
     # NEAR
     row('Taylor_Swift-1989-Taylors_Version-WEB-2023-GRP', source='WEB', artist='Taylor Swift',
         album='1989', year=2023, editions='version', release_group='GRP'),
