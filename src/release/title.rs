@@ -90,6 +90,13 @@ static CD_COUNT: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap_or_else(|e| panic!("bad built-in pattern: {e}"))
 });
 
+/// A name followed by how many albums its pack holds ("Discography, 23
+/// albums"); the name alone is kept ("5 Albums" has nothing before it).
+static PACK_COUNT_TAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(.*?[^\s,])[\s,]+\d+\s*(?:albums|releases|cds?)$")
+        .unwrap_or_else(|e| panic!("bad built-in pattern: {e}"))
+});
+
 static LEADING_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*((?:19|20)\d\d)\s+[-–—]\s+(\S.*)$")
         .unwrap_or_else(|e| panic!("bad built-in pattern: {e}"))
@@ -138,6 +145,12 @@ pub fn parse_title(title: &str) -> ParsedTitle {
     parsed.discography = DISCOGRAPHY.is_match(&lower) || is_cd_pack(&lower);
     if parsed.discography {
         (parsed.discography_start, parsed.discography_end) = year_span(&lower).unzip();
+        // "Discography, 23 albums": the count describes the pack
+        if let Some(album) = &mut parsed.album
+            && let Some(c) = PACK_COUNT_TAIL.captures(album)
+        {
+            *album = c[1].to_owned();
+        }
     }
     parsed
 }

@@ -825,6 +825,8 @@ DISCOGRAPHIES = [
     r("Artist - Complete Discography (46 CD) [1985 - 2015] [FLAC]", "Artist",
       "Complete Discography", codec="FLAC", source="CD", discography="yes",
       discography_start=1985, discography_end=2015),
+    r("Artist - Discography, 12 albums - 1998-2011, FLAC", "Artist", "Discography",
+      codec="FLAC", discography="yes", discography_start=1998, discography_end=2011),
     # NEAR
     r("Artist - Album (2CD) (2019) [FLAC]", "Artist", "Album", 2019, codec="FLAC",
       source="CD"),
