@@ -63,6 +63,14 @@ pub async fn add(wanted: &Wanted, req: pb::AddWantedRequest) -> Result<pb::Wante
         0 => None,
         value => Some(quality_from_proto(value)?),
     };
+    if let Some(cutoff) = cutoff
+        && !crate::wanted::cutoff_fits(quality, cutoff)
+    {
+        return Err(Status::invalid_argument(format!(
+            "cutoff {cutoff} is outside the wanted tier {quality}: give the tier itself or a \
+             better one inside it (any → lossless → hires, lossy → mp3-320 or mp3-v0)"
+        )));
+    }
     let (record, created) = wanted.add(&album_id, quality, cutoff).await?;
     tracing::info!(album = %record.album_id, %quality, created, "wanted");
     Ok(wanted_album(wanted, &record).await)

@@ -175,12 +175,11 @@ impl TorznabIndexers {
             return (outcome, indexer.priority, Vec::new());
         }
         let started = Instant::now();
-        let result = tokio::time::timeout(
-            indexer.timeout,
-            indexer.client.search_album(artist, album, year),
-        )
-        .await
-        .unwrap_or(Err(ClientError::Timeout(indexer.timeout)));
+        // Each request is bounded by the indexer's timeout (the HTTP
+        // client's); the wait for the indexer's request slot (its gate) is
+        // not: a search queued behind others is not a slow indexer, and
+        // must not be counted as one nor bench it.
+        let result = indexer.client.search_album(artist, album, year).await;
         let latency = started.elapsed();
         match result {
             Ok(AlbumSearch {
@@ -241,12 +240,8 @@ impl TorznabIndexers {
             return (outcome, Vec::new());
         }
         let started = Instant::now();
-        let result = tokio::time::timeout(
-            indexer.timeout,
-            indexer.client.search(&SearchRequest::latest(), None),
-        )
-        .await
-        .unwrap_or(Err(ClientError::Timeout(indexer.timeout)));
+        // bounded per request, gate wait excluded (see `search_one`)
+        let result = indexer.client.search(&SearchRequest::latest(), None).await;
         let latency = started.elapsed();
         match result {
             Ok(feed) => {

@@ -33,6 +33,20 @@ use crate::workflow::{AttachError, Workflows};
 
 /// The cutoff an album gets when none is given: the best of its tier (for
 /// `any`, lossless: "anything" keeps looking for the best).
+/// A cutoff must be the wanted tier or a narrower, better tier inside it
+/// (`any` → `lossless` → `hires`, `lossy` → `mp3-320`/`mp3-v0`): a cutoff
+/// outside the tier would search for, and replace with, what was not asked
+/// for.
+pub fn cutoff_fits(quality: Quality, cutoff: Quality) -> bool {
+    cutoff == quality
+        || matches!(
+            (quality, cutoff),
+            (Quality::Any, _)
+                | (Quality::Lossless, Quality::LosslessHires)
+                | (Quality::LossyHigh, Quality::Mp3_320 | Quality::Mp3V0)
+        )
+}
+
 pub fn default_cutoff(quality: Quality) -> Quality {
     match quality {
         Quality::Any => Quality::Lossless,
@@ -231,5 +245,31 @@ impl Wanted {
             replace::purge(library.root(), self.config.keep_replaced_days, now);
         }
         Ok(started)
+    }
+}
+
+#[cfg(test)]
+mod cutoff_tests {
+    use super::*;
+
+    #[test]
+    fn a_cutoff_is_the_tier_or_a_better_tier_inside_it() {
+        for (q, c) in [
+            (Quality::Any, Quality::Lossless),
+            (Quality::Any, Quality::Mp3_320),
+            (Quality::Lossless, Quality::Lossless),
+            (Quality::Lossless, Quality::LosslessHires),
+            (Quality::LossyHigh, Quality::Mp3V0),
+        ] {
+            assert!(cutoff_fits(q, c), "{q} {c}");
+        }
+        for (q, c) in [
+            (Quality::Lossless, Quality::Mp3_320),
+            (Quality::LosslessHires, Quality::Lossless),
+            (Quality::Mp3_320, Quality::Lossless),
+            (Quality::LossyHigh, Quality::Lossless),
+        ] {
+            assert!(!cutoff_fits(q, c), "{q} {c}");
+        }
     }
 }

@@ -358,3 +358,42 @@ async fn bad_download_and_library_requests_get_precise_statuses() {
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wanted_album_with_a_cutoff_outside_its_tier_is_refused() {
+    let app = app().await;
+    let mut client = app.client().await;
+    let add = |quality: pb::Quality, cutoff: pb::Quality| pb::AddWantedRequest {
+        album_id: ALBUM.into(),
+        quality: quality.into(),
+        cutoff: cutoff.into(),
+    };
+    // a cutoff outside the tier would search for (and replace with) what
+    // was not asked for: a lossy cutoff for a lossless album, and so on
+    for (quality, cutoff) in [
+        (pb::Quality::Lossless, pb::Quality::Mp3320),
+        (pb::Quality::LosslessHires, pb::Quality::Lossless),
+        (pb::Quality::Mp3320, pb::Quality::Lossless),
+    ] {
+        let err = client.add_wanted(add(quality, cutoff)).await.unwrap_err();
+        assert_eq!(
+            err.code(),
+            Code::InvalidArgument,
+            "{quality:?} {cutoff:?}: {err:?}"
+        );
+        assert!(err.message().contains("outside the wanted tier"), "{err:?}");
+    }
+    let listed = client
+        .list_wanted(pb::ListWantedRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.albums.is_empty(), "nothing added: {listed:?}");
+    // the tier itself, or a better tier inside it, is taken
+    let ok = client
+        .add_wanted(add(pb::Quality::Lossless, pb::Quality::LosslessHires))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(ok.cutoff(), pb::Quality::LosslessHires);
+}
