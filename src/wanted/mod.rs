@@ -72,6 +72,10 @@ pub struct Wanted {
     pub(crate) w: Workflows,
     pub(crate) config: WantedConfig,
     schedule: Arc<schedule::Budget>,
+    /// RSS items (album, guid) that already started a run: an item stays in
+    /// the feed for many syncs, and a rejected one must not start a run
+    /// (and its full search) on every sync.
+    rss_seen: Arc<std::sync::Mutex<std::collections::HashSet<(AlbumId, String)>>>,
 }
 
 impl Wanted {
@@ -81,6 +85,7 @@ impl Wanted {
             w,
             config,
             schedule,
+            rss_seen: Arc::default(),
         }
     }
 

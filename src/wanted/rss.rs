@@ -111,6 +111,17 @@ impl Wanted {
             .collect();
         for (mut record, found) in started {
             let album_id = record.album_id.clone();
+            // only items this album has not tried yet
+            let found: Vec<Release> = {
+                let mut seen = self.rss_seen.lock().unwrap_or_else(|p| p.into_inner());
+                found
+                    .into_iter()
+                    .filter(|item| seen.insert((album_id.clone(), item.guid.clone())))
+                    .collect()
+            };
+            if found.is_empty() {
+                continue;
+            }
             let quality = match super::schedule::run_quality(&self.w, &record).await {
                 Ok(quality) => quality,
                 Err(e) => {
