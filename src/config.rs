@@ -527,6 +527,26 @@ impl Config {
                 MAX_CHOICE_TIMEOUT.0, self.manual.choice_timeout.0
             )));
         }
+        // bounded so that no clock arithmetic can overflow
+        if !(1..=7 * 86_400).contains(&self.wanted.rss_interval.0) {
+            return Err(ConfigError::Invalid(format!(
+                "wanted.rss_interval must be between 1 second and 7 days; {} s was given",
+                self.wanted.rss_interval.0
+            )));
+        }
+        if self.wanted.keep_replaced_days > 36_500 {
+            return Err(ConfigError::Invalid(
+                "wanted.keep_replaced_days must be at most 36500".into(),
+            ));
+        }
+        for indexer in &self.indexers {
+            if indexer.min_request_interval.0 > 3_600 {
+                return Err(ConfigError::Invalid(format!(
+                    "indexer {:?}: min_request_interval must be at most 1 hour",
+                    indexer.name
+                )));
+            }
+        }
         for mapping in &self.downloads.path_mappings {
             if mapping.remote.trim().is_empty() || mapping.local.as_os_str().is_empty() {
                 return Err(ConfigError::Invalid(

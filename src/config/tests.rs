@@ -93,6 +93,23 @@ fn errors_name_the_key() {
 
         let err = Config::load(Some(Path::new("missing.toml"))).unwrap_err();
         assert!(matches!(err, ConfigError::MissingFile(_)), "{err}");
+
+        // durations that would overflow the clock are refused by name
+        jail.create_file("rss.toml", "[wanted]\nrss_interval = \"99999d\"")?;
+        let err = Config::load(Some(Path::new("rss.toml"))).unwrap_err();
+        assert!(err.to_string().contains("wanted.rss_interval"), "{err}");
+        jail.create_file(
+            "keep.toml",
+            "[wanted]\nkeep_replaced_days = 18446744073709551615",
+        )?;
+        let err = Config::load(Some(Path::new("keep.toml"))).unwrap_err();
+        assert!(err.to_string().contains("keep_replaced_days"), "{err}");
+        jail.create_file(
+            "gap.toml",
+            "[[indexers]]\nname = \"x\"\nurl = \"http://x\"\nmin_request_interval = 99999999\n",
+        )?;
+        let err = Config::load(Some(Path::new("gap.toml"))).unwrap_err();
+        assert!(err.to_string().contains("min_request_interval"), "{err}");
         Ok(())
     });
 }

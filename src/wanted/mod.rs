@@ -128,8 +128,10 @@ impl Wanted {
     pub async fn keep(&self, key: &WorkflowKey) -> Result<(), StoreError> {
         let record = WantedRecord {
             message: "asked for by a client; kept wanted".into(),
-            // Searched by this run now: the schedule's first look is later.
-            next_search_at: None,
+            // Searched by this run now: the schedule's first look is later
+            // (the run's end reschedules it; if the run never gets going,
+            // the schedule still finds the album).
+            next_search_at: Some(Utc::now() + chrono::TimeDelta::hours(1)),
             ..WantedRecord::new(
                 key.album_id.clone(),
                 key.quality,

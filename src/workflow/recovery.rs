@@ -71,7 +71,9 @@ pub(super) async fn recover(w: &Workflows) -> Result<Recovered, StoreError> {
                 let key = run.key();
                 let record = WantedRecord {
                     message: format!("interrupted by restart; searched again as run {next}"),
-                    next_search_at: None,
+                    // searched again at once below; the schedule still
+                    // finds it if that run never gets going
+                    next_search_at: Some(chrono::Utc::now() + chrono::TimeDelta::hours(1)),
                     ..WantedRecord::new(
                         key.album_id.clone(),
                         key.quality,
