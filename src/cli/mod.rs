@@ -74,6 +74,10 @@ enum Command {
         /// terminal. With --json the offer is printed and nothing is read.
         #[arg(long)]
         manual: bool,
+        /// Ask once: an album not found now is not kept on the wanted list
+        /// (by default it is, and RSS and scheduled searches keep looking).
+        #[arg(long)]
+        once: bool,
         #[command(flatten)]
         server: ServerArg,
     },
@@ -322,6 +326,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             json,
             follow,
             manual,
+            once,
             server,
         } => {
             let client = connect(&server.server).await?;
@@ -335,6 +340,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
                     quality: quality.into(),
                     manual,
                     json,
+                    keep_wanted: !once,
                 };
                 let (code, result) = monitor::run(client.clone(), request, resume).await?;
                 let download = result

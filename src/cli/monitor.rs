@@ -52,6 +52,8 @@ pub(super) struct Request<'a> {
     pub quality: Quality,
     pub manual: bool,
     pub json: bool,
+    /// Keep the album on the wanted list (the default; `--once` clears it).
+    pub keep_wanted: bool,
 }
 
 /// How one stream ended.
@@ -140,9 +142,10 @@ async fn session(
                 .into(),
                 after_seq: position.last_seq,
                 run_id: position.run_id.clone(),
-                // An album asked for from the command line is kept wanted:
-                // NO_RESULTS today, RSS and the schedule keep looking.
-                keep_wanted: true,
+                // An album asked for from the command line is kept wanted
+                // (NO_RESULTS today, RSS and the schedule keep looking)
+                // unless asked `--once`.
+                keep_wanted: request.keep_wanted,
             },
         )),
     };

@@ -218,6 +218,33 @@ async fn serve_without_config_creates_its_database_and_runs_honestly() {
     let album = String::from_utf8(album.stdout).unwrap();
     assert_eq!(album.lines().next(), Some("Artist - Undated"), "{album}");
 
+    // `monitor` keeps an album not found on the wanted list; `--once` does not
+    let once =
+        run(musicagg(dir.path()).args(["monitor", UNDATED, "--once", "--server", &server.url]));
+    assert_eq!(once.status.code(), Some(1), "NO_RESULTS");
+    let mut client = musicagg::proto::v1::music_aggregator_service_client::MusicAggregatorServiceClient::connect(
+        server.url.clone(),
+    )
+    .await
+    .unwrap();
+    let wanted: Vec<String> = client
+        .list_wanted(musicagg::proto::v1::ListWantedRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .albums
+        .into_iter()
+        .map(|a| a.album_id)
+        .collect();
+    assert!(
+        wanted.contains(&ALBUM.to_owned()),
+        "kept by monitor: {wanted:?}"
+    );
+    assert!(
+        !wanted.contains(&UNDATED.to_owned()),
+        "not kept with --once: {wanted:?}"
+    );
+
     musicbrainz.set_search(serde_json::json!({"count": 1, "offset": 0, "release-groups": [
         {"id": ALBUM, "score": 100, "title": "Album", "primary-type": "Album",
          "first-release-date": "2020", "artist-credit": [{"artist": {"id": "x", "name": "Artist"}}]}
