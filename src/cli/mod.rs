@@ -10,6 +10,7 @@ mod daemon;
 mod downloads;
 mod monitor;
 mod output;
+mod wanted;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -191,6 +192,12 @@ enum Command {
     Client {
         #[command(subcommand)]
         command: ClientCommand,
+    },
+    /// The wanted list: albums kept monitored until they are in the library
+    /// at their cutoff.
+    Wanted {
+        #[command(subcommand)]
+        command: wanted::WantedCommand,
     },
     /// Cancel a running workflow.
     Cancel {
@@ -499,6 +506,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 } => output::indexers_search(&indexers, &artist, &album, json).await,
             }
         }
+        Command::Wanted { command } => wanted::run(command).await,
         Command::Cancel {
             run_id,
             reason,

@@ -30,3 +30,4 @@ mod serve;
 mod store_suite;
 mod stream;
 mod wanted;
+mod wanted_cli;
