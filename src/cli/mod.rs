@@ -2,8 +2,9 @@
 //! gRPC client.
 //!
 //! Exit codes: 0 success; 1 the run ended without the album (NOT_FOUND,
-//! NO_RESULTS, FAILED, CANCELLED); 2 bad usage or configuration; 3 the server
-//! could not be reached or refused the request; 130 interrupted.
+//! NO_RESULTS, FAILED, CANCELLED); 2 bad usage or configuration (and lines
+//! `wanted import` refused); 3 the server could not be reached or refused
+//! the request; 130 interrupted.
 
 mod choose;
 mod daemon;
