@@ -1,4 +1,4 @@
-//! Benchmarks B1–B6 (issue [bench]): every figure beside the limit of the part
+//! Benchmarks B1–B7 (issue [bench], B7 [wanted]): every figure beside the limit of the part
 //! underneath, measured in the same run. See BENCHMARKS.md for the figures
 //! and what they mean.
 //!
@@ -28,6 +28,9 @@
 //! - B6 library scan (bench/library_scan.rs): `Library::refresh` of F
 //!   generated tagged files, first and unchanged, beside a bare walk that
 //!   reads every file's tags, and one that only stats them.
+//! - B7 RSS matching (bench/rss_match.rs): `rss::match_items` of one feed
+//!   of 100 items against 1,000 wanted albums (the word index), beside a
+//!   bare hash lookup of the items' normalised names.
 //!
 //! PostgreSQL: `--postgres URL` (default `$MUSICAGG_TEST_DATABASE_URL`, else
 //! postgres://postgres@127.0.0.1:5432/postgres); a database of its own is
@@ -65,6 +68,8 @@ use tonic::transport::{Channel, Endpoint};
 // examples/*/main.rs.
 #[path = "bench/library_scan.rs"]
 mod library_scan;
+#[path = "bench/rss_match.rs"]
+mod rss_match;
 #[path = "bench/tracker_poll.rs"]
 mod tracker_poll;
 
@@ -76,7 +81,7 @@ const OPENING_AT_ONCE: usize = 256;
 const PATIENCE: Duration = Duration::from_secs(180);
 
 #[derive(Parser, Debug)]
-#[command(about = "musicagg benchmarks B1-B6, each beside its limit")]
+#[command(about = "musicagg benchmarks B1-B7, each beside its limit")]
 struct Args {
     /// Smoke-run sizes (CI): well under a minute.
     #[arg(long)]
@@ -117,8 +122,14 @@ struct Args {
     /// B6: audio files in the generated library (default 5000; quick 300).
     #[arg(long)]
     library_files: Option<usize>,
-    /// Run only these benchmarks (comma-separated: b1,b2,b3,b4,b5,b6).
-    #[arg(long, value_delimiter = ',', default_value = "b1,b2,b3,b4,b5,b6")]
+    /// B7: wanted albums the feed is matched against (default 1000).
+    #[arg(long)]
+    wanted: Option<usize>,
+    /// B7: items in the feed (default 100).
+    #[arg(long)]
+    rss_items: Option<usize>,
+    /// Run only these benchmarks (comma-separated: b1,b2,b3,b4,b5,b6,b7).
+    #[arg(long, value_delimiter = ',', default_value = "b1,b2,b3,b4,b5,b6,b7")]
     only: Vec<String>,
     /// Internal (B3): serve on this database with every workflow held at its
     /// first step, commanded over stdin.
@@ -160,6 +171,8 @@ struct Sizes {
     progress_polls: usize,
     library_files: usize,
     titles: Option<std::path::PathBuf>,
+    wanted: usize,
+    rss_items: usize,
 }
 
 impl Sizes {
@@ -195,6 +208,8 @@ impl Sizes {
                 .unwrap_or(if args.quick { 300 } else { 5000 })
                 .max(1),
             titles: args.titles.clone(),
+            wanted: args.wanted.unwrap_or(1000).max(1),
+            rss_items: args.rss_items.unwrap_or(100).max(1),
         }
     }
 }
@@ -264,6 +279,14 @@ async fn run_all(
             eprintln!("B6 library scan on {}", backend.name());
             rows.extend(library_scan::b6(dbs, backend, &library).await?);
         }
+    }
+    if wanted("b7") {
+        eprintln!("B7 RSS matching");
+        rows.push(rss_match::b7(
+            sizes.wanted,
+            sizes.rss_items,
+            sizes.parse_time,
+        )?);
     }
     Ok(rows)
 }

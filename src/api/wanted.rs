@@ -67,8 +67,8 @@ pub async fn add(wanted: &Wanted, req: pb::AddWantedRequest) -> Result<pb::Wante
         && !crate::wanted::cutoff_fits(quality, cutoff)
     {
         return Err(Status::invalid_argument(format!(
-            "cutoff {cutoff} is outside the wanted tier {quality}: give the tier itself or a \
-             better one inside it (any → lossless → hires, lossy → mp3-320 or mp3-v0)"
+            "cutoff {cutoff} is below the wanted tier {quality}: a cutoff is the tier itself or \
+             a better one (any → anything, lossy → lossless or hires, lossless → hires)"
         )));
     }
     let (record, created) = wanted.add(&album_id, quality, cutoff).await?;

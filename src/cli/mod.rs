@@ -2,14 +2,16 @@
 //! gRPC client.
 //!
 //! Exit codes: 0 success; 1 the run ended without the album (NOT_FOUND,
-//! NO_RESULTS, FAILED, CANCELLED); 2 bad usage or configuration; 3 the server
-//! could not be reached or refused the request; 130 interrupted.
+//! NO_RESULTS, FAILED, CANCELLED); 2 bad usage or configuration (and lines
+//! `wanted import` refused); 3 the server could not be reached or refused
+//! the request; 130 interrupted.
 
 mod choose;
 mod daemon;
 mod downloads;
 mod monitor;
 mod output;
+mod wanted;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -195,6 +197,12 @@ enum Command {
     Client {
         #[command(subcommand)]
         command: ClientCommand,
+    },
+    /// The wanted list: albums kept monitored until they are in the library
+    /// at their cutoff.
+    Wanted {
+        #[command(subcommand)]
+        command: wanted::WantedCommand,
     },
     /// Cancel a running workflow.
     Cancel {
@@ -505,6 +513,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 } => output::indexers_search(&indexers, &artist, &album, json).await,
             }
         }
+        Command::Wanted { command } => wanted::run(command).await,
         Command::Cancel {
             run_id,
             reason,

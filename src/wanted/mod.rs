@@ -33,18 +33,16 @@ use crate::workflow::{AttachError, Workflows};
 
 /// The cutoff an album gets when none is given: the best of its tier (for
 /// `any`, lossless: "anything" keeps looking for the best).
-/// A cutoff must be the wanted tier or a narrower, better tier inside it
-/// (`any` → `lossless` → `hires`, `lossy` → `mp3-320`/`mp3-v0`): a cutoff
-/// outside the tier would search for, and replace with, what was not asked
-/// for.
+/// A cutoff must be the wanted tier or a better one: upgrading goes up
+/// (`any` → anything, a lossy tier → another lossy tier or `lossless`/
+/// `hires`, `lossless` → `hires`), never down — a lower cutoff would search
+/// for, and grab in place of the album, what is worse than asked for.
 pub fn cutoff_fits(quality: Quality, cutoff: Quality) -> bool {
+    let lossy = |q: Quality| matches!(q, Quality::Mp3_320 | Quality::Mp3V0 | Quality::LossyHigh);
     cutoff == quality
-        || matches!(
-            (quality, cutoff),
-            (Quality::Any, _)
-                | (Quality::Lossless, Quality::LosslessHires)
-                | (Quality::LossyHigh, Quality::Mp3_320 | Quality::Mp3V0)
-        )
+        || quality == Quality::Any
+        || (lossy(quality) && cutoff != Quality::Any)
+        || (quality == Quality::Lossless && cutoff == Quality::LosslessHires)
 }
 
 pub fn default_cutoff(quality: Quality) -> Quality {
@@ -260,21 +258,23 @@ mod cutoff_tests {
     use super::*;
 
     #[test]
-    fn a_cutoff_is_the_tier_or_a_better_tier_inside_it() {
+    fn a_cutoff_is_the_tier_or_a_better_one() {
         for (q, c) in [
             (Quality::Any, Quality::Lossless),
             (Quality::Any, Quality::Mp3_320),
             (Quality::Lossless, Quality::Lossless),
             (Quality::Lossless, Quality::LosslessHires),
             (Quality::LossyHigh, Quality::Mp3V0),
+            (Quality::Mp3_320, Quality::Lossless),
+            (Quality::Mp3V0, Quality::LosslessHires),
         ] {
             assert!(cutoff_fits(q, c), "{q} {c}");
         }
         for (q, c) in [
             (Quality::Lossless, Quality::Mp3_320),
             (Quality::LosslessHires, Quality::Lossless),
-            (Quality::Mp3_320, Quality::Lossless),
-            (Quality::LossyHigh, Quality::Lossless),
+            (Quality::Mp3_320, Quality::Any),
+            (Quality::Lossless, Quality::Any),
         ] {
             assert!(!cutoff_fits(q, c), "{q} {c}");
         }

@@ -8,7 +8,7 @@
 //! | run ALREADY_OWNED below the cutoff | WANTED (an upgrade is looked for in the cutoff tier) |
 //! | run ALREADY_OWNED, a download on its way | GRABBED |
 //! | run NOT_FOUND | PAUSED |
-//! | download IMPORTED | older copies moved aside; SATISFIED at the cutoff, else WANTED |
+//! | download IMPORTED | older copies moved aside (the new folder takes back their name); SATISFIED at the cutoff, else WANTED |
 //! | download FAILED, no retry on its way | WANTED |
 
 use chrono::Utc;
@@ -112,8 +112,17 @@ pub(super) async fn follow_grabbed(wanted: &Wanted) -> Result<(), WantedError> {
         let last = downloads.last();
         match last {
             Some(d) if d.state == crate::model::DownloadState::Imported => {
-                if let (Some(library), Some(folder)) = (&w.library, &d.library_path) {
-                    super::replace::move_older_copies(w, library, &record.album_id, folder).await;
+                if let (Some(library), Some(folder)) = (&w.library, &d.library_path)
+                    && let Some(renamed) =
+                        super::replace::move_older_copies(w, library, &record.album_id, folder)
+                            .await
+                {
+                    // The download says where its album is (owned checks read it).
+                    let mut moved = d.clone();
+                    moved.library_path = Some(renamed);
+                    if let Err(e) = w.store.save_download(&moved, false).await {
+                        tracing::warn!(download = %d.id, error = %e, "the renamed album's folder could not be recorded");
+                    }
                 }
                 // Grabbed in the cutoff tier, or the library (refreshed after
                 // the move) holds it there.

@@ -360,7 +360,7 @@ async fn bad_download_and_library_requests_get_precise_statuses() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_wanted_album_with_a_cutoff_outside_its_tier_is_refused() {
+async fn a_wanted_album_with_a_cutoff_below_its_tier_is_refused() {
     let app = app().await;
     let mut client = app.client().await;
     let add = |quality: pb::Quality, cutoff: pb::Quality| pb::AddWantedRequest {
@@ -368,12 +368,12 @@ async fn a_wanted_album_with_a_cutoff_outside_its_tier_is_refused() {
         quality: quality.into(),
         cutoff: cutoff.into(),
     };
-    // a cutoff outside the tier would search for (and replace with) what
-    // was not asked for: a lossy cutoff for a lossless album, and so on
+    // a cutoff below the tier would search for (and grab) what is worse
+    // than asked for: a lossy cutoff for a lossless album, and so on
     for (quality, cutoff) in [
         (pb::Quality::Lossless, pb::Quality::Mp3320),
         (pb::Quality::LosslessHires, pb::Quality::Lossless),
-        (pb::Quality::Mp3320, pb::Quality::Lossless),
+        (pb::Quality::Mp3320, pb::Quality::Any),
     ] {
         let err = client.add_wanted(add(quality, cutoff)).await.unwrap_err();
         assert_eq!(
@@ -381,7 +381,7 @@ async fn a_wanted_album_with_a_cutoff_outside_its_tier_is_refused() {
             Code::InvalidArgument,
             "{quality:?} {cutoff:?}: {err:?}"
         );
-        assert!(err.message().contains("outside the wanted tier"), "{err:?}");
+        assert!(err.message().contains("below the wanted tier"), "{err:?}");
     }
     let listed = client
         .list_wanted(pb::ListWantedRequest::default())
@@ -389,7 +389,7 @@ async fn a_wanted_album_with_a_cutoff_outside_its_tier_is_refused() {
         .unwrap()
         .into_inner();
     assert!(listed.albums.is_empty(), "nothing added: {listed:?}");
-    // the tier itself, or a better tier inside it, is taken
+    // the tier itself, or a better one, is taken
     let ok = client
         .add_wanted(add(pb::Quality::Lossless, pb::Quality::LosslessHires))
         .await

@@ -26,7 +26,7 @@ fn album() -> AlbumId {
     AlbumId::parse(ALBUM).unwrap()
 }
 
-async fn serve(scene: &Scene, db: &TestDb, extra: &str) -> Server {
+pub async fn serve(scene: &Scene, db: &TestDb, extra: &str) -> Server {
     let config_file = scene.work.path().join("musicagg.toml");
     std::fs::write(&config_file, scene.config(&db.url, extra)).unwrap();
     let mut command = musicagg(scene.work.path());
@@ -54,12 +54,12 @@ async fn grab(server: &Server) {
     );
 }
 
-fn serve_log(scene: &Scene) -> String {
+pub fn serve_log(scene: &Scene) -> String {
     std::fs::read_to_string(scene.work.path().join("serve.log")).unwrap_or_default()
 }
 
 /// Polls the album's downloads until `done` holds (bounded).
-async fn until(
+pub async fn until(
     scene: &Scene,
     store: &dyn Store,
     what: &str,

@@ -29,4 +29,6 @@ mod scene;
 mod serve;
 mod store_suite;
 mod stream;
+mod upgrade;
 mod wanted;
+mod wanted_cli;
