@@ -146,6 +146,29 @@ macro_rules! impl_sql_wanted {
                 Ok(done.rows_affected() == 1)
             }
 
+            async fn save_wanted_if_unchanged(
+                &self,
+                r: &$crate::store::WantedRecord,
+                read_at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<bool, $crate::store::StoreError> {
+                let done = sqlx::query(
+                    "UPDATE wanted SET state = $2, attempts = $3, message = $4, \
+                     last_searched_at = $5, next_search_at = $6, updated_at = $7 \
+                     WHERE album_id = $1 AND updated_at = $8",
+                )
+                .bind(r.album_id.as_str())
+                .bind(r.state.as_str())
+                .bind(r.attempts)
+                .bind(&r.message)
+                .bind(r.last_searched_at)
+                .bind(r.next_search_at)
+                .bind(r.updated_at)
+                .bind(read_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn due_wanted(
                 &self,
                 now: chrono::DateTime<chrono::Utc>,

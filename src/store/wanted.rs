@@ -124,6 +124,16 @@ pub trait WantedStore: Send + Sync + 'static {
     /// album still on the list; false when it is no longer there.
     async fn save_wanted(&self, record: &WantedRecord) -> Result<bool, StoreError>;
 
+    /// [`save_wanted`](Self::save_wanted), only if the row was not written
+    /// since it was read (its `updated_at` is still `read_at`): a run that
+    /// ended meanwhile wrote a fresher state, which a stale record must not
+    /// overwrite. False when nothing was written.
+    async fn save_wanted_if_unchanged(
+        &self,
+        record: &WantedRecord,
+        read_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError>;
+
     /// WANTED albums whose `next_search_at` has come, never-searched first,
     /// then oldest `last_searched_at` first; at most `limit`.
     async fn due_wanted(

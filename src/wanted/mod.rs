@@ -181,6 +181,7 @@ impl Wanted {
             album_id: record.album_id.clone(),
             quality: schedule::run_quality(&self.w, record).await?,
         };
+        let read_at = record.updated_at;
         let attachment = self.w.attach(&key, 0, None).await?;
         let now = Utc::now();
         record.last_searched_at = Some(now);
@@ -188,7 +189,11 @@ impl Wanted {
         record.attempts = record.attempts.saturating_add(1);
         record.message = format!("{why}: run {}", attachment.run_id);
         record.updated_at = now;
-        self.w.store.save_wanted(record).await?;
+        // a run that already ended wrote a fresher state: it stands
+        self.w
+            .store
+            .save_wanted_if_unchanged(record, read_at)
+            .await?;
         Ok(attachment.run_id)
     }
 

@@ -133,12 +133,19 @@ impl Wanted {
                 album_id: album_id.clone(),
                 quality,
             };
+            let read_at = record.updated_at;
             match self.w.attach_found(&key, found).await {
                 Ok(Some(run_id)) => {
                     record.message = format!("found on RSS: run {run_id}");
                     record.last_searched_at = Some(chrono::Utc::now());
                     record.updated_at = chrono::Utc::now();
-                    if let Err(e) = self.w.store.save_wanted(&record).await {
+                    // a run that already ended wrote a fresher state
+                    if let Err(e) = self
+                        .w
+                        .store
+                        .save_wanted_if_unchanged(&record, read_at)
+                        .await
+                    {
                         report.errors.push(format!("album {album_id}: {e}"));
                     }
                     report.started.push(run_id);

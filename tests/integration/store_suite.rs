@@ -49,6 +49,7 @@ on_both_stores!(
     unknown_runs_are_reported,
     an_offer_takes_exactly_one_decision,
     an_ended_run_or_an_expired_offer_takes_no_answer,
+    a_stale_wanted_record_does_not_overwrite_a_fresher_state,
 );
 
 async fn store(backend: Backend) -> (TestDb, Arc<dyn Store>) {
@@ -661,5 +662,56 @@ async fn an_ended_run_or_an_expired_offer_takes_no_answer(backend: Backend) {
     assert!(
         store.offer(ended).await.unwrap().unwrap().is_ended(),
         "nothing written"
+    );
+}
+
+/// A search saves its schedule after starting the run; if that run already
+/// ended and wrote its state, the older record must not overwrite it.
+async fn a_stale_wanted_record_does_not_overwrite_a_fresher_state(backend: Backend) {
+    use musicagg::model::{AlbumId, Quality};
+    use musicagg::store::{WantedRecord, WantedState};
+    let (_db, store) = store(backend).await;
+    let id = AlbumId::parse("1b022e01-4da6-387b-8658-8678046e4cef").unwrap();
+    let record = WantedRecord::new(
+        id.clone(),
+        Quality::Lossless,
+        Quality::Lossless,
+        chrono::Utc::now(),
+    );
+    store.put_wanted(&record, false).await.unwrap();
+    let read = store.wanted(&id).await.unwrap().expect("listed");
+
+    // the run ends meanwhile: SATISFIED
+    let mut ended = read.clone();
+    ended.state = WantedState::Satisfied;
+    ended.message = "satisfied".into();
+    ended.updated_at = chrono::Utc::now() + chrono::TimeDelta::milliseconds(5);
+    assert!(store.save_wanted(&ended).await.unwrap());
+
+    // the search's record, read before, is refused
+    let mut stale = read.clone();
+    stale.message = "searched: run X".into();
+    stale.updated_at = chrono::Utc::now() + chrono::TimeDelta::milliseconds(10);
+    assert!(
+        !store
+            .save_wanted_if_unchanged(&stale, read.updated_at)
+            .await
+            .unwrap()
+    );
+    let now = store.wanted(&id).await.unwrap().expect("listed");
+    assert_eq!(now.state, WantedState::Satisfied, "{now:?}");
+
+    // a record read after the last write is saved
+    let mut fresh = now.clone();
+    fresh.message = "searched: run Y".into();
+    assert!(
+        store
+            .save_wanted_if_unchanged(&fresh, now.updated_at)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.wanted(&id).await.unwrap().unwrap().message,
+        "searched: run Y"
     );
 }
