@@ -25,6 +25,7 @@ mod manual_real;
 mod metadata;
 mod qbt;
 mod releases;
+mod rss_real;
 mod scene;
 mod serve;
 mod store_suite;

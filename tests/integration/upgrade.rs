@@ -22,10 +22,10 @@ use crate::stream::ALBUM;
 const MP3_NAME: &str = "Artist - Album (2020) [MP3 320]";
 const LIMIT: Duration = Duration::from_secs(120);
 
-type Grpc =
+pub(crate) type Grpc =
     pb::music_aggregator_service_client::MusicAggregatorServiceClient<tonic::transport::Channel>;
 
-async fn wanted_album(grpc: &mut Grpc) -> pb::WantedAlbum {
+pub(crate) async fn wanted_album(grpc: &mut Grpc) -> pb::WantedAlbum {
     let mut albums = grpc
         .list_wanted(pb::ListWantedRequest { state: 0 })
         .await
@@ -37,7 +37,7 @@ async fn wanted_album(grpc: &mut Grpc) -> pb::WantedAlbum {
 }
 
 /// The audio files under `dir`, relative to it, sorted.
-fn audio_files(dir: &Path) -> Vec<String> {
+pub(crate) fn audio_files(dir: &Path) -> Vec<String> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
@@ -101,7 +101,7 @@ async fn search_now(grpc: &mut Grpc) -> String {
 
 /// Polls the wanted album until `done` holds (the list follows downloads
 /// every few seconds).
-async fn wanted_until(
+pub(crate) async fn wanted_until(
     scene: &Scene,
     grpc: &mut Grpc,
     what: &str,
