@@ -125,14 +125,16 @@ macro_rules! impl_sql_wanted {
                 Ok(done.rows_affected() == 1)
             }
 
-            async fn save_wanted(
+            async fn update_wanted(
                 &self,
                 r: &$crate::store::WantedRecord,
+                read_at: Option<chrono::DateTime<chrono::Utc>>,
             ) -> Result<bool, $crate::store::StoreError> {
+                // $8 = 1: only a row not written since `read_at` ($9)
                 let done = sqlx::query(
                     "UPDATE wanted SET state = $2, attempts = $3, message = $4, \
                      last_searched_at = $5, next_search_at = $6, updated_at = $7 \
-                     WHERE album_id = $1",
+                     WHERE album_id = $1 AND ($8 = 0 OR updated_at = $9)",
                 )
                 .bind(r.album_id.as_str())
                 .bind(r.state.as_str())
@@ -141,29 +143,8 @@ macro_rules! impl_sql_wanted {
                 .bind(r.last_searched_at)
                 .bind(r.next_search_at)
                 .bind(r.updated_at)
-                .execute(&self.pool)
-                .await?;
-                Ok(done.rows_affected() == 1)
-            }
-
-            async fn save_wanted_if_unchanged(
-                &self,
-                r: &$crate::store::WantedRecord,
-                read_at: chrono::DateTime<chrono::Utc>,
-            ) -> Result<bool, $crate::store::StoreError> {
-                let done = sqlx::query(
-                    "UPDATE wanted SET state = $2, attempts = $3, message = $4, \
-                     last_searched_at = $5, next_search_at = $6, updated_at = $7 \
-                     WHERE album_id = $1 AND updated_at = $8",
-                )
-                .bind(r.album_id.as_str())
-                .bind(r.state.as_str())
-                .bind(r.attempts)
-                .bind(&r.message)
-                .bind(r.last_searched_at)
-                .bind(r.next_search_at)
-                .bind(r.updated_at)
-                .bind(read_at)
+                .bind(i32::from(read_at.is_some()))
+                .bind(read_at.unwrap_or(r.updated_at))
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected() == 1)

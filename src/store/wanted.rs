@@ -121,18 +121,31 @@ pub trait WantedStore: Send + Sync + 'static {
     async fn remove_wanted(&self, album_id: &AlbumId) -> Result<bool, StoreError>;
 
     /// Writes the mutable fields (state, attempts, message, schedule) of an
-    /// album still on the list; false when it is no longer there.
-    async fn save_wanted(&self, record: &WantedRecord) -> Result<bool, StoreError>;
+    /// album still on the list; with `read_at`, only if the row was not
+    /// written since it was read (its `updated_at` is still `read_at`).
+    /// False when nothing was written.
+    async fn update_wanted(
+        &self,
+        record: &WantedRecord,
+        read_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<bool, StoreError>;
 
-    /// [`save_wanted`](Self::save_wanted), only if the row was not written
-    /// since it was read (its `updated_at` is still `read_at`): a run that
-    /// ended meanwhile wrote a fresher state, which a stale record must not
-    /// overwrite. False when nothing was written.
+    /// [`update_wanted`](Self::update_wanted) unconditionally; false when
+    /// the album is no longer listed.
+    async fn save_wanted(&self, record: &WantedRecord) -> Result<bool, StoreError> {
+        self.update_wanted(record, None).await
+    }
+
+    /// Only if the row was not written since it was read: a run that ended
+    /// meanwhile wrote a fresher state, which a stale record must not
+    /// overwrite.
     async fn save_wanted_if_unchanged(
         &self,
         record: &WantedRecord,
         read_at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<bool, StoreError> {
+        self.update_wanted(record, Some(read_at)).await
+    }
 
     /// WANTED albums whose `next_search_at` has come, never-searched first,
     /// then oldest `last_searched_at` first; at most `limit`.
