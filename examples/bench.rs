@@ -365,6 +365,7 @@ impl Databases {
 fn config(url: &str) -> Config {
     Config {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        http_listen: None,
         database_url: Some(url.to_owned()),
         ..Config::default()
     }

@@ -33,6 +33,8 @@ pub use crate::workflow::Providers;
 
 pub struct App {
     listener: TcpListener,
+    /// The web page's listener (`http_listen`), when it is on.
+    http_listener: Option<TcpListener>,
     workflows: Workflows,
     tracker: Tracker,
     wanted: crate::wanted::Wanted,
@@ -103,9 +105,18 @@ impl App {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("listening on {}", config.listen))?;
+        let http_listener = match config.http_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("listening on {addr} (http_listen)"))?,
+            ),
+            None => None,
+        };
         let wanted = crate::wanted::Wanted::new(workflows.clone(), config.wanted.clone());
         Ok(Self {
             listener,
+            http_listener,
             workflows,
             tracker,
             wanted,
@@ -116,6 +127,13 @@ impl App {
         self.listener
             .local_addr()
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// The web page's address, when `http_listen` is on.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http_listener
+            .as_ref()
+            .and_then(|listener| listener.local_addr().ok())
     }
 
     /// The workflow machinery (store, bus, registry), for tests and tools.
@@ -164,6 +182,24 @@ impl App {
                 Ok::<(), std::convert::Infallible>(())
             }
         });
+        let web = match self.http_listener {
+            Some(listener) => {
+                let state = crate::web::WebState {
+                    workflows: self.workflows.clone(),
+                    wanted: self.wanted.clone(),
+                    shutdown: streams_stop.clone(),
+                };
+                let web_addr = listener.local_addr().ok();
+                tracing::info!(addr = ?web_addr, "serving the web page");
+                let stopped = streams_stop.clone();
+                Some(tokio::spawn(async move {
+                    axum::serve(listener, crate::web::router(state))
+                        .with_graceful_shutdown(async move { stopped.cancelled().await })
+                        .await
+                }))
+            }
+            None => None,
+        };
         let workflows = self.workflows.clone();
         let stop = async move {
             shutdown.await;
@@ -189,6 +225,13 @@ impl App {
             .serve_with_incoming_shutdown(TcpListenerStream::new(self.listener), stop)
             .await
             .context("gRPC server")?;
+        if let Some(web) = web {
+            match web.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "web server"),
+                Err(e) => tracing::warn!(error = %e, "web server task"),
+            }
+        }
         tracing::info!("stopped");
         Ok(())
     }

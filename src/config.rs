@@ -21,6 +21,7 @@ use serde::Deserialize;
 /// not mistaken for configuration.
 const TOP_LEVEL_KEYS: &[&str] = &[
     "listen",
+    "http_listen",
     "database_url",
     "data_dir",
     "log_format",
@@ -41,6 +42,9 @@ pub struct Config {
     /// gRPC listen address.
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
+    /// Where the web page (and its data) is served; `""` turns it off.
+    #[serde(default = "default_http_listen", deserialize_with = "optional_addr")]
+    pub http_listen: Option<SocketAddr>,
     /// `postgres://…` or `sqlite:…`; default: SQLite file `musicagg.db` in
     /// `data_dir`.
     #[serde(default)]
@@ -395,6 +399,23 @@ fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SecretString>
 
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 50051))
+}
+fn default_http_listen() -> Option<SocketAddr> {
+    Some(SocketAddr::from(([127, 0, 0, 1], 8686)))
+}
+
+/// An address, or `""` for none (the listener is off).
+fn optional_addr<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {
+    let text = String::deserialize(d)?;
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(|_| {
+        serde::de::Error::custom(format!(
+            "{text:?} is not an address like 127.0.0.1:8686 (or \"\" to turn it off)"
+        ))
+    })
 }
 fn default_bus_capacity() -> usize {
     crate::events::DEFAULT_CAPACITY

@@ -14,6 +14,7 @@
 //! - [`store`]: the [`Store`](store::Store) trait, PostgreSQL and SQLite.
 //! - [`metadata`], [`indexer`], [`release`], [`magnet`], [`torrent_client`]:
 //!   the external systems, each behind a trait.
+//! - [`web`]: the web page, a client of the same core as [`api`].
 //! - [`app`]: wiring; [`config`], [`cli`], [`telemetry`].
 
 pub mod api;
@@ -36,6 +37,7 @@ pub mod tasks;
 pub mod telemetry;
 pub mod torrent_client;
 pub mod wanted;
+pub mod web;
 pub mod workflow;
 
 pub use app::{App, Providers};

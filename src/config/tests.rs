@@ -188,3 +188,32 @@ fn manual_section_takes_the_usual_duration_forms() {
         Ok(())
     });
 }
+
+#[test]
+fn the_web_listener_has_a_default_and_an_empty_value_turns_it_off() {
+    Jail::expect_with(|jail| {
+        let config = Config::load(None).map_err(|e| e.to_string())?;
+        assert_eq!(
+            config.http_listen.map(|a| a.to_string()).as_deref(),
+            Some("127.0.0.1:8686")
+        );
+        jail.create_file("off.toml", "http_listen = \"\"")?;
+        let config = Config::load(Some(Path::new("off.toml"))).map_err(|e| e.to_string())?;
+        assert_eq!(config.http_listen, None);
+        jail.create_file("bad.toml", "http_listen = \"the sofa\"")?;
+        let error = Config::load(Some(Path::new("bad.toml")))
+            .expect_err("not an address")
+            .to_string();
+        assert!(error.contains("http_listen"), "{error}");
+        jail.set_env("MUSICAGG_HTTP_LISTEN", "127.0.0.1:9000");
+        let config = Config::load(None).map_err(|e| e.to_string())?;
+        assert_eq!(
+            config.http_listen.map(|a| a.to_string()).as_deref(),
+            Some("127.0.0.1:9000")
+        );
+        jail.set_env("MUSICAGG_HTTP_LISTEN", "");
+        let config = Config::load(None).map_err(|e| e.to_string())?;
+        assert_eq!(config.http_listen, None);
+        Ok(())
+    });
+}

@@ -123,6 +123,8 @@ impl Drop for TestDb {
 /// A running service with its own database.
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The web page's address (`http_listen`), unless a test turned it off.
+    pub http: Option<SocketAddr>,
     pub workflows: Workflows,
     /// Kept so the database lives as long as the app (taken by
     /// [`TestApp::stop_keeping_db`]).
@@ -134,6 +136,7 @@ pub struct TestApp {
 pub fn test_config(db: &TestDb) -> Config {
     Config {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        http_listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
         database_url: Some(db.url.clone()),
         ..Config::default()
     }
@@ -171,6 +174,7 @@ impl TestApp {
 
     fn run(app: App, db: TestDb) -> Self {
         let addr = app.local_addr();
+        let http = app.http_addr();
         let workflows = app.workflows().clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until_stopped(async {
@@ -178,6 +182,7 @@ impl TestApp {
         }));
         Self {
             addr,
+            http,
             workflows,
             db: Some(db),
             stop: Some(stop),
@@ -393,4 +398,12 @@ pub async fn health(
         })
         .await?;
     Ok(response.into_inner().status())
+}
+
+/// An HTTP client for the web listener (rustls' provider installed the way
+/// the service does it).
+pub fn http_client() -> reqwest::Client {
+    musicagg::http::client_builder("musicagg-tests", Duration::from_secs(30), false)
+        .build()
+        .expect("an HTTP client")
 }

@@ -14,6 +14,7 @@ mod fake_musicbrainz;
 mod fake_torznab;
 mod grab;
 mod harness;
+mod http_listener;
 mod imports;
 mod indexer_failures;
 mod indexers;

@@ -16,6 +16,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_musicagg");
 pub struct Server {
     pub child: Option<Child>,
     pub url: String,
+    /// The web page (`http_listen`), `http://127.0.0.1:PORT`.
+    pub http_url: String,
 }
 
 impl Server {
@@ -95,8 +97,10 @@ async fn start_server(dir: &Path, musicbrainz: &str) -> Server {
 /// logging to `dir/serve.log`, and waits for its health check.
 pub async fn spawn_serve(dir: &Path, mut command: Command) -> Server {
     let port = free_port();
+    let http_port = free_port();
     let child = command
         .env("MUSICAGG_LISTEN", format!("127.0.0.1:{port}"))
+        .env("MUSICAGG_HTTP_LISTEN", format!("127.0.0.1:{http_port}"))
         .arg("serve")
         .stdout(Stdio::null())
         .stderr(Stdio::from(
@@ -111,6 +115,7 @@ pub async fn spawn_serve(dir: &Path, mut command: Command) -> Server {
     let server = Server {
         child: Some(child),
         url: format!("http://127.0.0.1:{port}"),
+        http_url: format!("http://127.0.0.1:{http_port}"),
     };
     // Ready when the standard health check says SERVING.
     let deadline = Instant::now() + STEP;
@@ -142,6 +147,18 @@ async fn serve_without_config_creates_its_database_and_runs_honestly() {
     assert!(
         dir.path().join("data/musicagg/musicagg.db").is_file(),
         "the SQLite database is created under the data directory"
+    );
+
+    // The same process serves the web page on http_listen.
+    let page = crate::harness::http_client()
+        .get(&server.http_url)
+        .send()
+        .await
+        .expect("the web page answers");
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text().await.unwrap().contains("<title>musicagg"),
+        "the web page is served"
     );
 
     // The stand-ins end the run with the honest reason, and the CLI says so.
