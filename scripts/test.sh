@@ -41,6 +41,8 @@ need=()
 for tool in qbittorrent-nox:qbittorrent-nox mktorrent:mktorrent transmission-show:transmission-cli flac:flac sox:sox lame:lame unshare:util-linux script:bsdutils chromedriver:chromium-driver; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
 done
+# Screenshots of the web page need at least one font to show text.
+if ! fc-list 2>/dev/null | grep -q .; then need+=(fonts-dejavu-core); fi
 [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
 
 # --- PostgreSQL -------------------------------------------------------------------
