@@ -277,21 +277,11 @@ pub fn providers_from_config(config: &Config, store: Arc<dyn Store>) -> anyhow::
     Ok(providers)
 }
 
-/// The URL without its password, for messages.
 /// The database URL without its password (in the userinfo, or as a
 /// `password=` parameter), for messages and logs.
 pub fn redact_url(url: &str) -> String {
     let (url, query) = match url.split_once('?') {
-        Some((base, query)) => {
-            let shown: Vec<String> = query
-                .split('&')
-                .map(|pair| match pair.split_once('=') {
-                    Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
-                    _ => pair.to_owned(),
-                })
-                .collect();
-            (base, format!("?{}", shown.join("&")))
-        }
+        Some((base, query)) => (base, format!("?{}", crate::redact::key_params(query))),
         None => (url, String::new()),
     };
     let base = redact_userinfo(url);
@@ -303,7 +293,12 @@ fn redact_userinfo(url: &str) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let credentials = &url[scheme_end + 3..at];
             match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                Some((user, _)) => format!(
+                    "{}{user}:{}{}",
+                    &url[..scheme_end + 3],
+                    crate::redact::MASK,
+                    &url[at..]
+                ),
                 None => url.to_owned(),
             }
         }

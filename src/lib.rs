@@ -31,6 +31,7 @@ pub mod magnet;
 pub mod metadata;
 pub mod model;
 pub mod proto;
+pub mod redact;
 pub mod release;
 pub mod store;
 pub mod tasks;
