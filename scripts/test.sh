@@ -14,7 +14,8 @@
 #     flac, sox and lame (real FLAC and MP3 albums for the download and import
 #     tests), unshare from util-linux (a torrent client in a mount namespace of
 #     its own, as in a container), script from bsdutils (the interactive CLI
-#     on a pseudo-terminal): Debian packages.
+#     on a pseudo-terminal), systemd-analyze from systemd (the unit file is
+#     verified, nothing is started): Debian packages.
 #
 # Usage: scripts/test.sh [extra arguments for the test runner]
 set -euo pipefail
@@ -40,6 +41,8 @@ need=()
 for tool in qbittorrent-nox:qbittorrent-nox mktorrent:mktorrent transmission-show:transmission-cli flac:flac sox:sox lame:lame unshare:util-linux script:bsdutils; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
 done
+# systemd-analyze from systemd: verifies contrib/musicagg.service (nothing is started).
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
 
 # --- PostgreSQL -------------------------------------------------------------------
