@@ -15,7 +15,9 @@
 #     tests), unshare from util-linux (a torrent client in a mount namespace of
 #     its own, as in a container), script from bsdutils (the interactive CLI
 #     on a pseudo-terminal), chromium and chromedriver from chromium-driver
-#     (the web page's tests drive a real headless Chromium): Debian packages.
+#     (the web page's tests drive a real headless Chromium), systemd-analyze
+#     from systemd (the unit file is verified, nothing is started): Debian
+#     packages.
 #
 # Usage: scripts/test.sh [extra arguments for the test runner]
 set -euo pipefail
@@ -43,6 +45,8 @@ for tool in qbittorrent-nox:qbittorrent-nox mktorrent:mktorrent transmission-sho
 done
 # Screenshots of the web page need at least one font to show text.
 if ! fc-list 2>/dev/null | grep -q .; then need+=(fonts-dejavu-core); fi
+# systemd-analyze from systemd: verifies contrib/musicagg.service (nothing is started).
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
 
 # --- PostgreSQL -------------------------------------------------------------------

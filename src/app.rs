@@ -169,6 +169,8 @@ impl App {
             .await;
         let reflection = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
+            // Listed too, so `grpcurl list` shows what health probes call.
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
             .build_v1()
             .context("building the reflection service")?;
 
@@ -277,21 +279,11 @@ pub fn providers_from_config(config: &Config, store: Arc<dyn Store>) -> anyhow::
     Ok(providers)
 }
 
-/// The URL without its password, for messages.
 /// The database URL without its password (in the userinfo, or as a
 /// `password=` parameter), for messages and logs.
 pub fn redact_url(url: &str) -> String {
     let (url, query) = match url.split_once('?') {
-        Some((base, query)) => {
-            let shown: Vec<String> = query
-                .split('&')
-                .map(|pair| match pair.split_once('=') {
-                    Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
-                    _ => pair.to_owned(),
-                })
-                .collect();
-            (base, format!("?{}", shown.join("&")))
-        }
+        Some((base, query)) => (base, format!("?{}", crate::redact::key_params(query))),
         None => (url, String::new()),
     };
     let base = redact_userinfo(url);
@@ -303,7 +295,12 @@ fn redact_userinfo(url: &str) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let credentials = &url[scheme_end + 3..at];
             match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                Some((user, _)) => format!(
+                    "{}{user}:{}{}",
+                    &url[..scheme_end + 3],
+                    crate::redact::MASK,
+                    &url[at..]
+                ),
                 None => url.to_owned(),
             }
         }

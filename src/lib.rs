@@ -15,7 +15,8 @@
 //! - [`metadata`], [`indexer`], [`release`], [`magnet`], [`torrent_client`]:
 //!   the external systems, each behind a trait.
 //! - [`web`]: the web page, a client of the same core as [`api`].
-//! - [`app`]: wiring; [`config`], [`cli`], [`telemetry`].
+//! - [`app`]: wiring; [`config`], [`cli`], [`telemetry`], [`systemd`]
+//!   (readiness for `Type=notify` units).
 
 pub mod api;
 pub mod app;
@@ -31,8 +32,10 @@ pub mod magnet;
 pub mod metadata;
 pub mod model;
 pub mod proto;
+pub mod redact;
 pub mod release;
 pub mod store;
+pub mod systemd;
 pub mod tasks;
 pub mod telemetry;
 pub mod torrent_client;

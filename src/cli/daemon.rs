@@ -17,7 +17,13 @@ pub(super) async fn serve(config_path: Option<PathBuf>) -> Result<ExitCode, CliE
         database = %crate::app::redact_url(&config.database_url()),
         "musicagg ready"
     );
-    app.run_until_stopped(shutdown_signal()).await?;
+    // Bound and recovered: systemd may start what depends on us.
+    crate::systemd::ready();
+    app.run_until_stopped(async {
+        shutdown_signal().await;
+        crate::systemd::stopping();
+    })
+    .await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -257,6 +257,19 @@ enum QualityArg {
     Lossy,
 }
 
+impl From<Quality> for QualityArg {
+    fn from(q: Quality) -> Self {
+        match q {
+            Quality::Any => QualityArg::Any,
+            Quality::Lossless => QualityArg::Lossless,
+            Quality::LosslessHires => QualityArg::Hires,
+            Quality::Mp3_320 => QualityArg::Mp3_320,
+            Quality::Mp3V0 => QualityArg::Mp3V0,
+            Quality::LossyHigh => QualityArg::Lossy,
+        }
+    }
+}
+
 impl From<QualityArg> for Quality {
     fn from(q: QualityArg) -> Self {
         match q {
@@ -282,12 +295,34 @@ pub enum CliError {
     )]
     Unreachable { server: String, reason: String },
     #[error("the server refused: {}: {}", code_name(.0.code()), .0.message())]
-    Rpc(#[from] tonic::Status),
+    Rpc(tonic::Status),
+    /// The connection broke mid-call (the server died or restarted): not a
+    /// refusal. The text says how to pick up again, when there is a way.
+    #[error("the server went away{0}")]
+    Gone(String),
     /// A service (ours or the torrent client) failed us mid-way.
     #[error("{0}")]
     Service(String),
     #[error("{0:#}")]
     Other(#[from] anyhow::Error),
+}
+
+impl From<tonic::Status> for CliError {
+    fn from(status: tonic::Status) -> Self {
+        if went_away(&status) {
+            CliError::Gone(String::new())
+        } else {
+            CliError::Rpc(status)
+        }
+    }
+}
+
+/// A status our side made up because the connection broke (tonic keeps the
+/// transport error as its source, or names the h2 failure): not an answer
+/// the server chose to send. (The server's own UNAVAILABLE, e.g. MusicBrainz
+/// down, is an answer.)
+pub(crate) fn went_away(status: &tonic::Status) -> bool {
+    std::error::Error::source(status).is_some() || status.message().starts_with("h2 protocol error")
 }
 
 fn code_name(code: tonic::Code) -> String {
@@ -298,7 +333,10 @@ impl CliError {
     fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) | CliError::Config(_) => 2,
-            CliError::Unreachable { .. } | CliError::Rpc(_) | CliError::Service(_) => 3,
+            CliError::Unreachable { .. }
+            | CliError::Rpc(_)
+            | CliError::Gone(_)
+            | CliError::Service(_) => 3,
             CliError::Other(_) => 1,
         }
     }

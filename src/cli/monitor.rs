@@ -13,6 +13,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -154,7 +155,8 @@ async fn session(
     let _ = outbound.send(start).await;
     let mut stream = client
         .monitor_album_stream(ReceiverStream::new(rx))
-        .await?
+        .await
+        .map_err(|status| gone_or_refused(status, request, position))?
         .into_inner();
     let mut offer: Option<pb::CandidateOffer> = None;
     let mut chose = false;
@@ -198,7 +200,13 @@ async fn session(
         };
         let message = match message {
             Ok(message) => message,
-            Err(status) if chose && status.code() != tonic::Code::Unavailable => {
+            Err(status)
+                if super::went_away(&status) || status.code() == tonic::Code::Unavailable =>
+            {
+                display.finish_step();
+                return Err(gone_or_refused(status, request, position));
+            }
+            Err(status) if chose => {
                 return Ok(Session::ChoiceRefused(status));
             }
             Err(status) => return Err(status.into()),
@@ -261,6 +269,46 @@ async fn session(
             None => {}
         }
     }
+}
+
+/// A broken connection, or a stream the server ended without the run's end
+/// (shutting down, its database gone), says how to pick up again: the
+/// workflow goes on in the service, or is recovered when it restarts. A
+/// refusal is a refusal.
+fn gone_or_refused(status: tonic::Status, request: &Request<'_>, position: &Position) -> CliError {
+    let resume = resume_command(request, position);
+    if super::went_away(&status) {
+        CliError::Gone(format!(" (resume with `{resume}` when it is back)"))
+    } else if status.code() == tonic::Code::Unavailable {
+        CliError::Service(format!(
+            "the server ended the stream: {} (resume with `{resume}`)",
+            status.message()
+        ))
+    } else {
+        CliError::Rpc(status)
+    }
+}
+
+/// The `musicagg monitor` command that picks this watch up where it is.
+fn resume_command(request: &Request<'_>, position: &Position) -> String {
+    let quality = super::QualityArg::from(request.quality)
+        .to_possible_value()
+        .map(|v| v.get_name().to_owned())
+        .unwrap_or_default();
+    let mut command = format!("musicagg monitor {} --quality {quality}", request.album_id);
+    if !position.run_id.is_empty() {
+        command.push_str(&format!(
+            " --run-id {} --after-seq {}",
+            position.run_id, position.last_seq
+        ));
+    }
+    for (flag, on) in [("--manual", request.manual), ("--json", request.json)] {
+        if on {
+            command.push(' ');
+            command.push_str(flag);
+        }
+    }
+    command
 }
 
 fn prompt(error: Option<&str>, offer: &pb::CandidateOffer) {
@@ -424,5 +472,64 @@ impl Display {
     /// Prints the running step as finished and removes the spinner.
     fn finish_step(&mut self) {
         self.pause();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn position(run_id: &str, last_seq: i64) -> Position {
+        Position {
+            last_seq,
+            run_id: run_id.into(),
+            mode_noted: false,
+        }
+    }
+
+    const REQUEST: Request<'static> = Request {
+        album_id: "ALBUM",
+        quality: Quality::Mp3_320,
+        manual: true,
+        json: false,
+        keep_wanted: true,
+    };
+
+    #[test]
+    fn a_broken_connection_is_gone_with_the_resume_command() {
+        let broken = tonic::Status::from_error(Box::new(std::io::Error::from(
+            std::io::ErrorKind::ConnectionReset,
+        )));
+        let said = gone_or_refused(broken, &REQUEST, &position("RUN", 7)).to_string();
+        assert_eq!(
+            said,
+            "the server went away (resume with `musicagg monitor ALBUM --quality mp3-320 \
+             --run-id RUN --after-seq 7 --manual` when it is back)"
+        );
+        // Before any event: no run to name yet.
+        let broken = tonic::Status::from_error(Box::new(std::io::Error::from(
+            std::io::ErrorKind::BrokenPipe,
+        )));
+        let said = gone_or_refused(broken, &REQUEST, &position("", 0)).to_string();
+        assert!(
+            said.contains("`musicagg monitor ALBUM --quality mp3-320 --manual`"),
+            "{said}"
+        );
+    }
+
+    #[test]
+    fn the_servers_own_answers_are_not_a_broken_connection() {
+        let down = tonic::Status::unavailable("MusicBrainz is unavailable");
+        assert!(!super::super::went_away(&down));
+        let said = gone_or_refused(down, &REQUEST, &position("RUN", 3)).to_string();
+        assert!(
+            said.starts_with("the server ended the stream: MusicBrainz is unavailable"),
+            "{said}"
+        );
+        let refused = tonic::Status::invalid_argument("not an id");
+        assert!(matches!(
+            gone_or_refused(refused, &REQUEST, &position("RUN", 3)),
+            CliError::Rpc(_)
+        ));
     }
 }

@@ -226,7 +226,8 @@ fn transport(e: &reqwest::Error) -> &'static str {
     }
 }
 
-/// The URL with every query value replaced by `***` (API keys live there),
+/// The URL with every query value replaced by [`crate::redact::MASK`] (API
+/// keys live there),
 /// and every long opaque path segment too (tracker passkeys live there:
 /// `/download/<passkey>/123`).
 pub fn redact(url: &Url) -> String {
@@ -239,7 +240,7 @@ pub fn redact(url: &Url) -> String {
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
                 if opaque {
-                    "***".to_owned()
+                    crate::redact::MASK.to_owned()
                 } else {
                     segment.to_owned()
                 }
@@ -251,7 +252,7 @@ pub fn redact(url: &Url) -> String {
     }
     let pairs: Vec<(String, String)> = url
         .query_pairs()
-        .map(|(k, _)| (k.into_owned(), "***".to_owned()))
+        .map(|(k, _)| (k.into_owned(), crate::redact::MASK.to_owned()))
         .collect();
     if pairs.is_empty() {
         shown.set_query(None);

@@ -25,6 +25,7 @@ mod manual_close;
 mod manual_ends;
 mod manual_real;
 mod metadata;
+mod ops;
 mod qbt;
 mod releases;
 mod rss_real;
