@@ -15,10 +15,12 @@
 //! - [`metadata`], [`indexer`], [`release`], [`magnet`], [`torrent_client`]:
 //!   the external systems, each behind a trait.
 //! - [`web`]: the web page, a client of the same core as [`api`].
+//! - [`auth`]: the API key and TLS for both listeners.
 //! - [`app`]: wiring; [`config`], [`cli`], [`telemetry`].
 
 pub mod api;
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod downloads;
