@@ -3,6 +3,7 @@
 //! PostgreSQL tests need a server where the test user may create databases:
 //! `scripts/test.sh` provides one (or set MUSICAGG_TEST_DATABASE_URL).
 
+mod auth;
 mod bad_input;
 mod cli;
 mod crash;
