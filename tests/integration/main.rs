@@ -32,6 +32,7 @@ mod scene;
 mod serve;
 mod store_suite;
 mod stream;
+mod tls;
 mod upgrade;
 mod wanted;
 mod wanted_cli;
