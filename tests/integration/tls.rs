@@ -84,20 +84,23 @@ async fn tls_channel(url: &str, ca: &Path) -> Result<Channel, tonic::transport::
         .await
 }
 
-fn with_key(
-    channel: Channel,
-) -> MusicAggregatorServiceClient<
+/// Adds the key as `x-api-key`.
+fn add_key(mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+    request
+        .metadata_mut()
+        .insert("x-api-key", KEY.parse().expect("header text"));
+    Ok(request)
+}
+
+type KeyedClient = MusicAggregatorServiceClient<
     tonic::service::interceptor::InterceptedService<
         Channel,
-        impl FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Clone,
+        fn(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status>,
     >,
-> {
-    MusicAggregatorServiceClient::with_interceptor(channel, |mut request: tonic::Request<()>| {
-        request
-            .metadata_mut()
-            .insert("x-api-key", KEY.parse().expect("header text"));
-        Ok(request)
-    })
+>;
+
+fn with_key(channel: Channel) -> KeyedClient {
+    MusicAggregatorServiceClient::with_interceptor(channel, add_key as _)
 }
 
 fn https_client(ca: &Path) -> reqwest::Client {
