@@ -198,6 +198,14 @@ async fn grpc_and_the_web_page_need_tls_and_the_ca_certificate() {
         "the page was served in plaintext: {plain:?}"
     );
     app.stop().await;
+    assert!(
+        client
+            .get(format!("https://localhost:{}/login", http.port()))
+            .send()
+            .await
+            .is_err(),
+        "the TLS web listener stops with the service"
+    );
 }
 
 fn run(command: &mut std::process::Command) -> Output {
