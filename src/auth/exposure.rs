@@ -39,6 +39,30 @@ pub fn check(config: &Config) -> Result<(), Exposed> {
     Ok(())
 }
 
+/// A key sent in plaintext to another machine can be read on the way: said
+/// at start-up (not refused: a TLS-terminating proxy may sit in front).
+pub fn plaintext_warning(config: &Config) -> Option<String> {
+    if config.api_key.is_none() || config.tls.is_some() {
+        return None;
+    }
+    let public: Vec<String> = [
+        ("listen", Some(config.listen)),
+        ("http_listen", config.http_listen),
+    ]
+    .into_iter()
+    .filter_map(|(key, addr)| {
+        addr.filter(|a| !a.ip().is_loopback())
+            .map(|a| format!("{key} {a}"))
+    })
+    .collect();
+    (!public.is_empty()).then(|| {
+        format!(
+            "{} without [tls]: the API key crosses the network in plaintext (set [tls] cert and key)",
+            public.join(", ")
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +96,13 @@ mod tests {
         config.listen = "192.168.1.2:50051".parse().unwrap();
         config.api_key = Some("0123456789abcdef".to_owned().into());
         assert_eq!(check(&config), Ok(()));
+        let warning = plaintext_warning(&config).expect("a warning");
+        assert!(warning.contains("listen 192.168.1.2:50051"), "{warning}");
+        assert!(!warning.contains("0123456789abcdef"), "{warning}");
+        config.tls = Some(crate::auth::TlsConfig {
+            cert: "c.pem".into(),
+            key: "k.pem".into(),
+        });
+        assert_eq!(plaintext_warning(&config), None);
     }
 }

@@ -17,6 +17,9 @@ pub(super) async fn serve(config_path: Option<PathBuf>) -> Result<ExitCode, CliE
         tls.load().map_err(|e| CliError::Usage(e.to_string()))?;
     }
     crate::telemetry::init(config.log_format);
+    if let Some(warning) = crate::auth::exposure::plaintext_warning(&config) {
+        tracing::warn!("{warning}");
+    }
     let app = crate::App::build(&config).await?;
     tracing::info!(
         addr = %app.local_addr(),
