@@ -38,6 +38,10 @@ pub struct App {
     workflows: Workflows,
     tracker: Tracker,
     wanted: crate::wanted::Wanted,
+    /// `api_key`, ready to check (none: both listeners open).
+    api_key: Option<Arc<crate::auth::ApiKey>>,
+    /// `[tls]`, loaded (none: plaintext).
+    tls: Option<crate::auth::tls::ServerTls>,
 }
 
 impl App {
@@ -102,6 +106,16 @@ impl App {
             Err(e) => tracing::warn!(error = %e, "could not finish interrupted failures"),
         }
         let tracker = Tracker::new(workflows.clone(), TrackerOptions::from_config(config));
+        let api_key = match &config.api_key {
+            Some(key) => {
+                use secrecy::ExposeSecret;
+                Some(Arc::new(
+                    crate::auth::ApiKey::new(key.expose_secret()).context("api_key")?,
+                ))
+            }
+            None => None,
+        };
+        let tls = config.tls.as_ref().map(|tls| tls.load()).transpose()?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("listening on {}", config.listen))?;
@@ -120,6 +134,8 @@ impl App {
             workflows,
             tracker,
             wanted,
+            api_key,
+            tls,
         })
     }
 
@@ -192,12 +208,30 @@ impl App {
                     shutdown: streams_stop.clone(),
                 };
                 let web_addr = listener.local_addr().ok();
-                tracing::info!(addr = ?web_addr, "serving the web page");
+                tracing::info!(addr = ?web_addr, tls = self.tls.is_some(), "serving the web page");
                 let stopped = streams_stop.clone();
+                // Every route is added before `protect`: it covers them all.
+                let router = crate::auth::web::protect(
+                    crate::web::router(state),
+                    self.api_key.clone(),
+                    self.tls.is_some(),
+                );
+                let web_tls = self.tls.as_ref().map(|tls| tls.web.clone());
                 Some(tokio::spawn(async move {
-                    axum::serve(listener, crate::web::router(state))
-                        .with_graceful_shutdown(async move { stopped.cancelled().await })
-                        .await
+                    let stopped = async move { stopped.cancelled().await };
+                    match web_tls {
+                        Some(acceptor) => {
+                            let listener = crate::auth::tls::TlsListener::new(listener, acceptor)?;
+                            axum::serve(listener, router)
+                                .with_graceful_shutdown(stopped)
+                                .await
+                        }
+                        None => {
+                            axum::serve(listener, router)
+                                .with_graceful_shutdown(stopped)
+                                .await
+                        }
+                    }
                 }))
             }
             None => None,
@@ -219,11 +253,19 @@ impl App {
             streams_stop.cancel();
         };
 
-        tracing::info!(%addr, "serving gRPC");
-        Server::builder()
+        tracing::info!(%addr, tls = self.tls.is_some(), "serving gRPC");
+        let mut server = Server::builder();
+        if let Some(tls) = &self.tls {
+            server = server
+                .tls_config(tls.grpc.clone())
+                .context("gRPC TLS set-up")?;
+        }
+        // The key guards the musicagg service only: health and reflection stay open.
+        let guard = crate::auth::grpc::RequireKey::new(self.api_key.clone());
+        server
             .add_service(health_service)
             .add_service(reflection)
-            .add_service(MusicAggregatorServiceServer::new(api))
+            .add_service(MusicAggregatorServiceServer::with_interceptor(api, guard))
             .serve_with_incoming_shutdown(TcpListenerStream::new(self.listener), stop)
             .await
             .context("gRPC server")?;

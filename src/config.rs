@@ -34,6 +34,9 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "downloads",
     "manual",
     "wanted",
+    "api_key",
+    "allow_unauthenticated",
+    "tls",
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -75,6 +78,16 @@ pub struct Config {
     pub manual: ManualConfig,
     #[serde(default)]
     pub wanted: crate::wanted::WantedConfig,
+    /// The key every gRPC call (but health and reflection) and the web page
+    /// need; none: open to whoever reaches the ports (see `auth`).
+    #[serde(default, deserialize_with = "secret")]
+    pub api_key: Option<SecretString>,
+    /// Serve on a non-loopback address without `api_key` (refused otherwise).
+    #[serde(default)]
+    pub allow_unauthenticated: bool,
+    /// `[tls] cert, key`: both listeners over TLS.
+    #[serde(default)]
+    pub tls: Option<crate::auth::TlsConfig>,
 }
 
 /// `[manual]`: runs started in manual mode, which wait for a client's choice.
@@ -574,6 +587,11 @@ impl Config {
                     "downloads.path_mappings: remote and local must both be set".into(),
                 ));
             }
+        }
+        if let Some(key) = &self.api_key {
+            use secrecy::ExposeSecret;
+            crate::auth::validate_key_text(key.expose_secret())
+                .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         }
         if let Some(library) = &self.library.path
             && library.is_relative()

@@ -15,11 +15,13 @@
 //! - [`metadata`], [`indexer`], [`release`], [`magnet`], [`torrent_client`]:
 //!   the external systems, each behind a trait.
 //! - [`web`]: the web page, a client of the same core as [`api`].
+//! - [`auth`]: the API key and TLS for both listeners.
 //! - [`app`]: wiring; [`config`], [`cli`], [`telemetry`], [`systemd`]
 //!   (readiness for `Type=notify` units).
 
 pub mod api;
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod downloads;

@@ -6,14 +6,11 @@ use std::process::ExitCode;
 
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
-use tonic::transport::Channel;
 
 use super::CliError;
+use super::Client;
 use super::output::{release_json, status_name, time};
 use crate::proto::v1 as pb;
-use crate::proto::v1::music_aggregator_service_client::MusicAggregatorServiceClient;
-
-type Client = MusicAggregatorServiceClient<Channel>;
 
 /// `{"offer": {…}}`, each candidate with its number in the offer.
 pub(super) fn offer_json(o: &pb::CandidateOffer) -> Value {

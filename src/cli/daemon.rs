@@ -10,7 +10,16 @@ use crate::config::Config;
 
 pub(super) async fn serve(config_path: Option<PathBuf>) -> Result<ExitCode, CliError> {
     let config = Config::load(config_path.as_deref())?;
+    // Refused before anything is opened: a public port needs a key, and a
+    // bad certificate is a configuration error (exit 2).
+    crate::auth::exposure::check(&config).map_err(|e| CliError::Usage(e.to_string()))?;
+    if let Some(tls) = &config.tls {
+        tls.load().map_err(|e| CliError::Usage(e.to_string()))?;
+    }
     crate::telemetry::init(config.log_format);
+    if let Some(warning) = crate::auth::exposure::plaintext_warning(&config) {
+        tracing::warn!("{warning}");
+    }
     let app = crate::App::build(&config).await?;
     tracing::info!(
         addr = %app.local_addr(),

@@ -5,14 +5,11 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use serde_json::{Value, json};
-use tonic::transport::Channel;
 
 use super::CliError;
+use super::Client;
 use super::output::{proto_name, quality_name, time};
 use crate::proto::v1 as pb;
-use crate::proto::v1::music_aggregator_service_client::MusicAggregatorServiceClient;
-
-type Client = MusicAggregatorServiceClient<Channel>;
 
 /// "IMPORTED" for `DOWNLOAD_STATE_IMPORTED`.
 pub(super) fn state_name(value: i32) -> String {

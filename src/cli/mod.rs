@@ -46,7 +46,19 @@ struct ServerArg {
         default_value = "http://127.0.0.1:50051"
     )]
     server: String,
+    /// The server's API key (its `api_key`); sent as `authorization: Bearer`.
+    #[arg(long, env = "MUSICAGG_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    /// The certificate authority (PEM) that signed an https:// server's
+    /// certificate; without it the public roots are trusted.
+    #[arg(long, env = "MUSICAGG_CA_CERT", value_name = "PEM")]
+    ca_cert: Option<PathBuf>,
 }
+
+/// The gRPC client every command uses: the API key goes with every call.
+pub(crate) type Client = MusicAggregatorServiceClient<
+    tonic::service::interceptor::InterceptedService<Channel, crate::auth::client::SendKey>,
+>;
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -204,6 +216,8 @@ enum Command {
         #[command(subcommand)]
         command: wanted::WantedCommand,
     },
+    /// Print a fresh random API key (for `api_key` or $MUSICAGG_API_KEY).
+    GenerateApiKey,
     /// Cancel a running workflow.
     Cancel {
         run_id: String,
@@ -375,7 +389,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             once,
             server,
         } => {
-            let client = connect(&server.server).await?;
+            let client = connect(&server).await?;
             let mut resume = monitor::Resume {
                 after_seq,
                 run_id: run_id.unwrap_or_default(),
@@ -426,7 +440,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             json,
             server,
         } => {
-            let client = connect(&server.server).await?;
+            let client = connect(&server).await?;
             choose::choose(client, run_id, target, decline, json).await
         }
         Command::Downloads {
@@ -434,13 +448,13 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             json,
             server,
         } => {
-            let client = connect(&server.server).await?;
+            let client = connect(&server).await?;
             downloads::list(client, album, json).await
         }
         Command::Library {
             command: LibraryCommand::Scan { json, server },
         } => {
-            let client = connect(&server.server).await?;
+            let client = connect(&server).await?;
             downloads::library_scan(client, json).await
         }
         Command::Runs {
@@ -457,7 +471,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
                         .map_err(|e| CliError::Usage(e.to_string()))
                 })
                 .transpose()?;
-            let client = connect(&server.server).await?;
+            let client = connect(&server).await?;
             output::runs(client, album, status, limit, json).await
         }
         Command::Events {
@@ -466,7 +480,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             json,
             server,
         } => {
-            let client = connect(&server.server).await?;
+            let client = connect(&server).await?;
             output::events(client, run_id, after_seq, json).await
         }
         Command::Search {
@@ -475,7 +489,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             json,
             server,
         } => {
-            let client = connect(&server.server).await?;
+            let client = connect(&server).await?;
             output::search(client, query, limit, json).await
         }
         Command::Album {
@@ -483,7 +497,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             json,
             server,
         } => {
-            let client = connect(&server.server).await?;
+            let client = connect(&server).await?;
             output::album(client, album_id, json).await
         }
         Command::Client {
@@ -530,7 +544,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             json,
             server,
         } => {
-            let client = connect(&server.server).await?;
+            let client = connect(&server).await?;
             output::candidates(client, run_id, json).await
         }
         Command::Indexers { command } => {
@@ -552,37 +566,48 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             }
         }
         Command::Wanted { command } => wanted::run(command).await,
+        Command::GenerateApiKey => {
+            let key = crate::auth::generate_api_key().map_err(|e| CliError::Other(e.into()))?;
+            println!("{key}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Cancel {
             run_id,
             reason,
             server,
         } => {
-            let client = connect(&server.server).await?;
+            let client = connect(&server).await?;
             output::cancel(client, run_id, reason).await
         }
     }
 }
 
-async fn connect(server: &str) -> Result<MusicAggregatorServiceClient<Channel>, CliError> {
-    let endpoint = Channel::from_shared(server.to_owned())
-        .map_err(|e| CliError::Usage(format!("--server {server:?} is not a URL: {e}")))?
+async fn connect(server: &ServerArg) -> Result<Client, CliError> {
+    let usage = |e: crate::auth::client::ClientSetupError| CliError::Usage(e.to_string());
+    let key = crate::auth::client::SendKey::new(server.api_key.as_deref()).map_err(usage)?;
+    let endpoint = crate::auth::client::endpoint(&server.server, server.ca_cert.as_deref())
+        .map_err(usage)?
         .connect_timeout(std::time::Duration::from_secs(5));
     let channel = endpoint
         .connect()
         .await
         .map_err(|e| CliError::Unreachable {
-            server: server.to_owned(),
+            server: server.server.clone(),
             reason: error_chain(&e),
         })?;
-    Ok(MusicAggregatorServiceClient::new(channel))
+    Ok(MusicAggregatorServiceClient::with_interceptor(channel, key))
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
+        // tonic repeats its source in its own message: say it once
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
         source = s.source();
     }
     text

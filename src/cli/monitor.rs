@@ -17,7 +17,6 @@ use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::transport::Channel;
 
 use super::CliError;
 use super::choose::{choose_message, offer_table, parse_answer, stdin_lines};
@@ -25,7 +24,6 @@ use super::output::{message_json, mode_name, status_name};
 use crate::api::convert::quality_to_proto;
 use crate::model::Quality;
 use crate::proto::v1 as pb;
-use crate::proto::v1::music_aggregator_service_client::MusicAggregatorServiceClient;
 use pb::monitor_album_stream_response::Response;
 
 /// How the stream is shown.
@@ -90,7 +88,7 @@ struct Position {
 }
 
 pub(super) async fn run(
-    client: MusicAggregatorServiceClient<Channel>,
+    client: super::Client,
     request: Request<'_>,
     resume: Resume,
 ) -> Result<(ExitCode, Option<pb::MonitorAlbumResponse>), CliError> {
@@ -124,7 +122,7 @@ pub(super) async fn run(
 }
 
 async fn session(
-    mut client: MusicAggregatorServiceClient<Channel>,
+    mut client: super::Client,
     request: &Request<'_>,
     position: &mut Position,
     display: &mut Display,

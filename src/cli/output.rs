@@ -3,15 +3,12 @@
 use std::process::ExitCode;
 
 use serde_json::{Value, json};
-use tonic::transport::Channel;
 
 use super::CliError;
+use super::Client;
 use crate::api::convert::status_to_proto;
 use crate::model::WorkflowStatus;
 use crate::proto::v1 as pb;
-use crate::proto::v1::music_aggregator_service_client::MusicAggregatorServiceClient;
-
-type Client = MusicAggregatorServiceClient<Channel>;
 
 /// An enum value's proto name without its prefix ("COMPLETE" for
 /// `WORKFLOW_STATUS_COMPLETE`), or `{fallback}_{value}` for a number this

@@ -12,16 +12,13 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use serde_json::{Value, json};
-use tonic::transport::Channel;
 
+use super::Client;
 use super::output::{proto_name, quality_name, time};
 use super::{CliError, QualityArg, ServerArg, connect};
 use crate::api::convert::quality_to_proto;
 use crate::model::{AlbumId, Quality};
 use crate::proto::v1 as pb;
-use crate::proto::v1::music_aggregator_service_client::MusicAggregatorServiceClient;
-
-type Client = MusicAggregatorServiceClient<Channel>;
 
 #[derive(Debug, Clone, Copy, clap::Args)]
 pub(super) struct Tiers {
@@ -81,7 +78,7 @@ pub(super) async fn run(command: WantedCommand) -> Result<ExitCode, CliError> {
             tiers,
             server,
         } => {
-            let mut client = connect(&server.server).await?;
+            let mut client = connect(&server).await?;
             let album = client.add_wanted(add_request(&album_id, tiers)).await?;
             let album = album.into_inner();
             println!(
@@ -92,11 +89,11 @@ pub(super) async fn run(command: WantedCommand) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         WantedCommand::List { json, server } => {
-            let client = connect(&server.server).await?;
+            let client = connect(&server).await?;
             list(client, json).await
         }
         WantedCommand::Remove { album_id, server } => {
-            let mut client = connect(&server.server).await?;
+            let mut client = connect(&server).await?;
             client
                 .remove_wanted(pb::RemoveWantedRequest {
                     album_id: album_id.clone(),
@@ -106,7 +103,7 @@ pub(super) async fn run(command: WantedCommand) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         WantedCommand::Search { album_id, server } => {
-            let mut client = connect(&server.server).await?;
+            let mut client = connect(&server).await?;
             let response = client
                 .search_wanted_now(pb::SearchWantedNowRequest {
                     album_id: album_id.clone(),
@@ -123,7 +120,7 @@ pub(super) async fn run(command: WantedCommand) -> Result<ExitCode, CliError> {
         } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?;
-            let client = connect(&server.server).await?;
+            let client = connect(&server).await?;
             import(client, &text, tiers).await
         }
     }

@@ -3,6 +3,7 @@
 //! PostgreSQL tests need a server where the test user may create databases:
 //! `scripts/test.sh` provides one (or set MUSICAGG_TEST_DATABASE_URL).
 
+mod auth;
 mod bad_input;
 mod browser;
 mod cli;
@@ -33,6 +34,7 @@ mod scene;
 mod serve;
 mod store_suite;
 mod stream;
+mod tls;
 mod upgrade;
 mod wanted;
 mod wanted_cli;
