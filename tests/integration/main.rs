@@ -31,6 +31,8 @@ mod scene;
 mod serve;
 mod store_suite;
 mod stream;
+mod transmission;
+mod trd;
 mod upgrade;
 mod wanted;
 mod wanted_cli;
