@@ -99,7 +99,7 @@ impl Config {
                 )));
             }
             if let Some(dir) = &transmission.download_dir
-                && !dir.starts_with('/')
+                && !is_absolute_anywhere(dir)
             {
                 return Err(ConfigError::Invalid(format!(
                     "transmission.download_dir {dir:?} must be an absolute path (on the \
@@ -109,6 +109,17 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// Absolute on the daemon's machine, which may not be this one: `/srv/…`,
+/// or `C:/…` / `C:\…` for a daemon on Windows.
+fn is_absolute_anywhere(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    path.starts_with('/')
+        || (bytes.len() >= 3
+            && bytes[0].is_ascii_alphabetic()
+            && bytes[1] == b':'
+            && matches!(bytes[2], b'/' | b'\\'))
 }
 
 #[cfg(test)]
@@ -185,6 +196,11 @@ mod tests {
         assert!(comma.contains("transmission.labels"), "{comma}");
         let relative = load(&format!("{TR}download_dir = \"music\"\n")).unwrap_err();
         assert!(relative.contains("absolute"), "{relative}");
+        let windows = load(&format!("{TR}download_dir = \"D:/Music\"\n")).unwrap();
+        assert_eq!(
+            windows.transmission.and_then(|t| t.download_dir).as_deref(),
+            Some("D:/Music")
+        );
         let secret =
             load("[transmission]\nurl = \"http://x\"\npassword = [\"hunter2\"]\n").unwrap_err();
         assert!(!secret.contains("hunter2"), "{secret}");

@@ -287,8 +287,9 @@ async fn the_seed_end_to_end_with_transmission(backend: Backend) {
     // The right release's link serves its .torrent: Transmission 3.00 never
     // dials loopback peers itself and drops its connections when a magnet's
     // metadata arrives (it verifies and restarts), after which the seeder
-    // does not call again; with the .torrent there is no such restart. (A
-    // magnet added to the daemon: the adapter test above.)
+    // does not call again (restarting the seeder's torrent and calling again
+    // did not bring it back either); with the .torrent there is no such
+    // restart. (A magnet added to the daemon: the adapter test above.)
     let size = folder_size(&scene.album_dir);
     let feed = decoys_and_the_right_release(&scene.indexer.base(), ALBUM_NAME, size);
     scene.indexer.on("search", xml(200, feed)).await;

@@ -70,7 +70,7 @@ impl Trd {
             "speed-limit-up-enabled": false,
             "ratio-limit-enabled": false,
             "encryption": 1,
-            "message-level": 3,
+            "message-level": 2,
             "watch-dir-enabled": false,
             "cache-size-mb": 4,
         });
