@@ -176,6 +176,67 @@ impl Drop for Trd {
 /// seeder has to call it (WebUI `torrents/addPeers`). True when qBittorrent
 /// took the peer (it has the torrent).
 pub async fn seeder_calls(seeder: &crate::qbt::Qbt, hash: &str, trd: &Trd) -> bool {
+    let peer = format!("127.0.0.1:{}", trd.peer_port);
+    seeder_webui(seeder, "addPeers", &[("hashes", hash), ("peers", &peer)]).await
+}
+
+/// The seeder forgets the torrent (keeping its files) and seeds it afresh
+/// from `torrent`, with an empty peer list: after transmission-daemon
+/// dropped it (as it does when a magnet's metadata has arrived), the
+/// seeder's peer list keeps it as a peer not to dial again, and neither
+/// `addPeers` nor a stop and start changes that.
+pub async fn seeder_readds(
+    seeder: &crate::qbt::Qbt,
+    source: &std::path::Path,
+    torrent: Vec<u8>,
+    hash: &str,
+) {
+    use musicagg::torrent_client::TorrentClient;
+    assert!(
+        seeder_webui(
+            seeder,
+            "delete",
+            &[("hashes", hash), ("deleteFiles", "false")]
+        )
+        .await
+    );
+    let client = musicagg::torrent_client::Qbittorrent::new(&musicagg::config::QbittorrentConfig {
+        save_path: Some(source.display().to_string()),
+        ..seeder.config(crate::qbt::PASSWORD)
+    })
+    .expect("client");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.contains(hash).await.expect("seeder") {
+        assert!(Instant::now() < deadline, "the seeder keeps the torrent");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let seeded = musicagg::magnet::ResolvedTorrent {
+        info_hash: hash.to_owned(),
+        torrent_file: Some(torrent),
+        ..Default::default()
+    };
+    client
+        .add(musicagg::torrent_client::AddRequest {
+            torrent: &seeded,
+            run_id: musicagg::model::RunId::new(),
+            name: hash,
+        })
+        .await
+        .expect("re-seed");
+    loop {
+        let state = client.torrents(&[hash]).await.expect("seeder");
+        if state.first().is_some_and(|t| t.progress >= 1.0) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the seeder never rechecked {hash}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn seeder_webui(seeder: &crate::qbt::Qbt, call: &str, form: &[(&str, &str)]) -> bool {
     let http = musicagg::http::client_builder("musicagg-tests", Duration::from_secs(5), false)
         .cookie_store(true)
         .build()
@@ -191,11 +252,8 @@ pub async fn seeder_calls(seeder: &crate::qbt::Qbt, hash: &str, trd: &Trd) -> bo
     if login.is_err() {
         return false;
     }
-    http.post(format!("{}/api/v2/torrents/addPeers", seeder.url))
-        .form(&[
-            ("hashes", hash.to_owned()),
-            ("peers", format!("127.0.0.1:{}", trd.peer_port)),
-        ])
+    http.post(format!("{}/api/v2/torrents/{call}", seeder.url))
+        .form(form)
         .send()
         .await
         .is_ok_and(|r| r.status().is_success())
