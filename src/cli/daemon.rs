@@ -23,7 +23,13 @@ pub(super) async fn serve(config_path: Option<PathBuf>) -> Result<ExitCode, CliE
 
 pub(super) async fn client_test(config_path: Option<PathBuf>) -> Result<ExitCode, CliError> {
     let config = Config::load(config_path.as_deref())?;
-    let grabbing = config.torrent_client_kind()?;
+    let Some(grabbing) = config.torrent_client_kind()? else {
+        return Err(CliError::Usage(
+            "no [qbittorrent] or [transmission] section in the configuration (url, username, \
+             password)"
+                .into(),
+        ));
+    };
     let mut results = Vec::new();
     if let Some(section) = &config.qbittorrent {
         results.push(qbittorrent_test(section, &config).await);
@@ -34,16 +40,8 @@ pub(super) async fn client_test(config_path: Option<PathBuf>) -> Result<ExitCode
         }
         results.push(super::transmission_test::run(section, &config).await);
     }
-    match (grabbing, results.len()) {
-        (None, _) => {
-            return Err(CliError::Usage(
-                "no [qbittorrent] or [transmission] section in the configuration (url, \
-                 username, password)"
-                    .into(),
-            ));
-        }
-        (Some(kind), 2) => println!("\n{} grabs (torrent_client)", kind.as_str()),
-        _ => {}
+    if results.len() > 1 {
+        println!("\n{} grabs (torrent_client)", grabbing.as_str());
     }
     // Each client was checked; the first failure decides the exit code and
     // the others are on stderr too.
