@@ -11,6 +11,7 @@
 #     forces the private cluster (to check that path on a machine that has a server).
 #   - qbittorrent-nox (real torrent client tests), mktorrent (test torrents),
 #     transmission-show from transmission-cli (an independent info hash),
+#     transmission-daemon (a real Transmission as the service's client),
 #     flac, sox and lame (real FLAC and MP3 albums for the download and import
 #     tests), unshare from util-linux (a torrent client in a mount namespace of
 #     its own, as in a container), script from bsdutils (the interactive CLI
@@ -40,7 +41,7 @@ apt_install() {
 
 # --- tools ------------------------------------------------------------------------
 need=()
-for tool in qbittorrent-nox:qbittorrent-nox mktorrent:mktorrent transmission-show:transmission-cli flac:flac sox:sox lame:lame unshare:util-linux script:bsdutils chromedriver:chromium-driver; do
+for tool in qbittorrent-nox:qbittorrent-nox mktorrent:mktorrent transmission-show:transmission-cli transmission-daemon:transmission-daemon flac:flac sox:sox lame:lame unshare:util-linux script:bsdutils chromedriver:chromium-driver; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
 done
 # Screenshots of the web page need at least one font to show text.

@@ -17,6 +17,7 @@ use tonic::transport::Server;
 
 use crate::api::Api;
 use crate::config::Config;
+use crate::config::TorrentClientKind;
 use crate::downloads::tracker::{Tracker, TrackerOptions};
 use crate::events::EventBus;
 use crate::indexer::TorznabIndexers;
@@ -26,7 +27,7 @@ use crate::metadata::{MusicBrainzClient, PersistingMetadata};
 use crate::proto::v1::music_aggregator_service_server::MusicAggregatorServiceServer;
 use crate::release::RankingSelector;
 use crate::store::Store;
-use crate::torrent_client::Qbittorrent;
+use crate::torrent_client::{Qbittorrent, Transmission};
 use crate::workflow::Workflows;
 
 pub use crate::workflow::Providers;
@@ -315,8 +316,21 @@ pub fn providers_from_config(config: &Config, store: Arc<dyn Store>) -> anyhow::
         providers.indexers =
             Arc::new(TorznabIndexers::from_config(&config.indexers).context("indexers")?);
     }
-    if let Some(qbittorrent) = &config.qbittorrent {
-        providers.torrent_client = Arc::new(Qbittorrent::new(qbittorrent).context("qbittorrent")?);
+    match (
+        config.torrent_client_kind()?,
+        &config.qbittorrent,
+        &config.transmission,
+    ) {
+        (Some(TorrentClientKind::Qbittorrent), Some(qbittorrent), _) => {
+            providers.torrent_client =
+                Arc::new(Qbittorrent::new(qbittorrent).context("qbittorrent")?);
+        }
+        (Some(TorrentClientKind::Transmission), _, Some(transmission)) => {
+            providers.torrent_client =
+                Arc::new(Transmission::new(transmission).context("transmission")?);
+        }
+        // No client, or one the validation already refused.
+        _ => {}
     }
     Ok(providers)
 }

@@ -16,6 +16,9 @@ use figment::providers::{Env, Format, Toml};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+mod clients;
+pub use clients::{TorrentClientKind, TransmissionConfig};
+
 /// The top-level keys; only these are read from `MUSICAGG_*` variables, so
 /// unrelated variables with our prefix (`MUSICAGG_CONFIG`, test settings) are
 /// not mistaken for configuration.
@@ -29,6 +32,8 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "musicbrainz",
     "indexers",
     "qbittorrent",
+    "transmission",
+    "torrent_client",
     "release",
     "library",
     "downloads",
@@ -68,6 +73,11 @@ pub struct Config {
     pub indexers: Vec<IndexerConfig>,
     #[serde(default)]
     pub qbittorrent: Option<QbittorrentConfig>,
+    #[serde(default)]
+    pub transmission: Option<TransmissionConfig>,
+    /// Which client grabs when both are configured.
+    #[serde(default)]
+    pub torrent_client: Option<TorrentClientKind>,
     #[serde(default)]
     pub release: ReleaseConfig,
     #[serde(default)]
@@ -527,6 +537,7 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_clients()?;
         if self.event_bus_capacity == 0 {
             return Err(ConfigError::Invalid(
                 "event_bus_capacity must be at least 1".into(),

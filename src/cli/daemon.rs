@@ -38,11 +38,43 @@ pub(super) async fn serve(config_path: Option<PathBuf>) -> Result<ExitCode, CliE
 
 pub(super) async fn client_test(config_path: Option<PathBuf>) -> Result<ExitCode, CliError> {
     let config = Config::load(config_path.as_deref())?;
-    let Some(section) = &config.qbittorrent else {
+    let Some(grabbing) = config.torrent_client_kind()? else {
         return Err(CliError::Usage(
-            "no [qbittorrent] section in the configuration (url, username, password)".into(),
+            "no [qbittorrent] or [transmission] section in the configuration (url, username, \
+             password)"
+                .into(),
         ));
     };
+    let mut results = Vec::new();
+    if let Some(section) = &config.qbittorrent {
+        results.push(qbittorrent_test(section, &config).await);
+    }
+    if let Some(section) = &config.transmission {
+        if !results.is_empty() {
+            println!();
+        }
+        results.push(super::transmission_test::run(section, &config).await);
+    }
+    if results.len() > 1 {
+        println!("\n{} grabs (torrent_client)", grabbing.as_str());
+    }
+    // Each client was checked; the first failure decides the exit code and
+    // the others are on stderr too.
+    let mut first: Option<CliError> = None;
+    for result in results {
+        match (result, &first) {
+            (Ok(_), _) => {}
+            (Err(e), None) => first = Some(e),
+            (Err(e), Some(_)) => eprintln!("musicagg: {e}"),
+        }
+    }
+    first.map_or(Ok(ExitCode::SUCCESS), Err)
+}
+
+async fn qbittorrent_test(
+    section: &crate::config::QbittorrentConfig,
+    config: &Config,
+) -> Result<ExitCode, CliError> {
     let client = crate::torrent_client::Qbittorrent::new(section)
         .map_err(|e| CliError::Usage(e.to_string()))?;
     match client.check().await {
@@ -73,7 +105,7 @@ pub(super) async fn client_test(config_path: Option<PathBuf>) -> Result<ExitCode
 
 /// Checks that what the client saves is visible here (through the path
 /// mappings), and names the mapping to add when it is not.
-fn save_paths_visible(
+pub(super) fn save_paths_visible(
     locations: &crate::torrent_client::SaveLocations,
     mappings: &[crate::config::PathMapping],
 ) -> Result<ExitCode, CliError> {

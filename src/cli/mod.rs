@@ -11,6 +11,7 @@ mod daemon;
 mod downloads;
 mod monitor;
 mod output;
+mod transmission_test;
 mod wanted;
 
 use std::path::PathBuf;

@@ -2,15 +2,19 @@
 //!
 //! The workflow writes the `torrents` and `downloads` rows before it calls
 //! [`TorrentClient::add`], so a torrent never appears in the client without a
-//! row. `serve` uses [`Qbittorrent`] when `[qbittorrent]` is configured, else
-//! [`NoTorrentClient`].
+//! row. `serve` uses [`Qbittorrent`] or [`Transmission`], whichever the
+//! configuration chooses (`torrent_client`), else [`NoTorrentClient`].
 
 mod maindata;
 mod qbittorrent;
 mod status;
+mod transmission;
+mod transmission_model;
+mod transmission_rpc;
 
 pub use qbittorrent::{ClientCheck, Qbittorrent, SaveLocations, TorrentInfo};
 pub use status::{ClientState, TorrentStatus};
+pub use transmission::{SessionInfo, Transmission, TransmissionCheck};
 
 use std::collections::HashMap;
 

@@ -19,7 +19,7 @@ use crate::serve::{musicagg, spawn_serve};
 use crate::stream::ALBUM;
 
 /// The run status names of `--json` lines (download updates left out).
-fn statuses(stdout: &str) -> Vec<String> {
+pub fn statuses(stdout: &str) -> Vec<String> {
     stdout
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON line"))
@@ -33,7 +33,7 @@ fn statuses(stdout: &str) -> Vec<String> {
 }
 
 /// The `download_update` lines of `monitor --follow --json`: (seq, state).
-fn download_updates(stdout: &str) -> Vec<(i64, String)> {
+pub fn download_updates(stdout: &str) -> Vec<(i64, String)> {
     stdout
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON line"))
@@ -48,7 +48,7 @@ fn download_updates(stdout: &str) -> Vec<(i64, String)> {
 }
 
 /// States without repeats (progress updates repeat a state).
-fn distinct(states: impl IntoIterator<Item = String>) -> Vec<String> {
+pub fn distinct(states: impl IntoIterator<Item = String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for s in states {
         if out.last() != Some(&s) {

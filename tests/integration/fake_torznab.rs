@@ -167,6 +167,21 @@ impl FakeIndexer {
             .await;
     }
 
+    /// Jackett's `/dl/` links answering with the .torrent file itself, as
+    /// Jackett does when the tracker gave one.
+    pub async fn download_serves_torrent(&self, torrent: Vec<u8>) {
+        Mock::given(method("GET"))
+            .and(path_regex("^/dl/.*$"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("Content-Type", "application/x-bittorrent")
+                    .set_body_bytes(torrent),
+            )
+            .with_priority(1)
+            .mount(&self.server)
+            .await;
+    }
+
     /// One release's `/dl/<name>/` link: 302 to its magnet.
     pub async fn download_of(&self, name: &str, magnet: &str) {
         Mock::given(method("GET"))

@@ -35,6 +35,8 @@ mod serve;
 mod store_suite;
 mod stream;
 mod tls;
+mod transmission;
+mod trd;
 mod upgrade;
 mod wanted;
 mod wanted_cli;
