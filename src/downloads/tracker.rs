@@ -56,6 +56,9 @@ pub struct PollReport {
     pub written: usize,
     pub failed: usize,
     pub imports_started: usize,
+    /// Downloads of another torrent client than the configured one, left
+    /// as they are.
+    pub other_client: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +83,8 @@ pub struct Tracker {
     /// Imports that failed for our own reasons (disk full, library not
     /// mounted) wait before the next attempt: (when, how long it waited).
     backoff: Arc<Mutex<HashMap<Uuid, (Instant, Duration)>>>,
+    /// Downloads of another client already warned about.
+    other_client: Arc<Mutex<HashSet<Uuid>>>,
 }
 
 /// A completed download where no library is configured: as far as it goes.
@@ -98,6 +103,7 @@ impl Tracker {
             importing: Arc::default(),
             watching_since: Arc::new(Mutex::new(Utc::now())),
             backoff: Arc::default(),
+            other_client: Arc::default(),
         }
     }
 
@@ -140,8 +146,17 @@ impl Tracker {
                 return Err(TrackerError::Client(e.to_string()));
             }
         };
+        let client = self.w.providers.torrent_client.name().to_owned();
         for download in active {
             if self.is_importing(download.id) {
+                continue;
+            }
+            if download.client != client {
+                // Grabbed by the client configured before (`torrent_client`
+                // changed): that client is not asked here, so the download
+                // is left as it is, never failed for being "missing".
+                self.warn_other_client(&download, &client);
+                report.other_client += 1;
                 continue;
             }
             let torrent = torrents.get(&download.info_hash.to_ascii_lowercase());
@@ -154,6 +169,23 @@ impl Tracker {
             }
         }
         Ok(report)
+    }
+
+    /// Once per download and process: the log says why it is not followed.
+    fn warn_other_client(&self, d: &DownloadRecord, client: &str) {
+        let first = self
+            .other_client
+            .lock()
+            .is_ok_and(|mut seen| seen.insert(d.id));
+        if first {
+            tracing::warn!(
+                download = %d.id,
+                grabbed_by = %d.client,
+                now = %client,
+                "download left alone: it is in another torrent client than the one configured; \
+                 switch torrent_client back to follow it"
+            );
+        }
     }
 
     fn is_importing(&self, id: Uuid) -> bool {

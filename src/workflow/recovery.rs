@@ -90,6 +90,11 @@ pub(super) async fn recover(w: &Workflows) -> Result<Recovered, StoreError> {
     }
     let client = &w.providers.torrent_client;
     for download in w.store.pending_downloads().await? {
+        if download.client != client.name() {
+            // Grabbed through the client configured before: not asked here
+            // (the tracker leaves it alone too, and says so).
+            continue;
+        }
         match client.contains(&download.info_hash).await {
             Ok(true) => {
                 w.downloads

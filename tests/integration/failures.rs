@@ -271,6 +271,71 @@ async fn a_pending_download_found_in_the_client_becomes_added() {
     app.stop().await;
 }
 
+/// `torrent_client` switched: downloads grabbed through the client configured
+/// before are neither asked about at start-up nor failed as "missing" by the
+/// tracker; they wait, untouched, for that client to be configured again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downloads_of_another_torrent_client_are_left_alone() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let key = WorkflowKey {
+        album_id: AlbumId::parse(ALBUM).unwrap(),
+        quality: Quality::Lossless,
+    };
+    let run_id = RunId::new();
+    let other = |hash: &str| NewDownload {
+        info_hash: hash.into(),
+        magnet_uri: format!("magnet:?xt=urn:btih:{hash}"),
+        client: "transmission".into(),
+        ..pending_download(run_id, &key)
+    };
+    let pending = "b".repeat(40);
+    let queued = "c".repeat(40);
+    {
+        let store = db.store().await;
+        store.create_run(run_id, &key).await.unwrap();
+        store
+            .save_torrent_and_download(&other(&pending))
+            .await
+            .unwrap();
+        let mut going = store
+            .save_torrent_and_download(&other(&queued))
+            .await
+            .unwrap()
+            .download;
+        going.state = DownloadState::Downloading;
+        store.save_download(&going, false).await.unwrap();
+    }
+    let (_fake, providers) = Fake::default().into_providers();
+    let app = TestApp::spawn_on(db, providers, |_| {}).await;
+    let tracker = musicagg::downloads::tracker::Tracker::new(
+        app.workflows.clone(),
+        musicagg::downloads::tracker::TrackerOptions::from_config(&musicagg::Config::default()),
+    );
+    for _ in 0..2 {
+        let report = tracker.poll_once().await.expect("a poll");
+        assert_eq!(report.other_client, 1, "{report:?}");
+        assert_eq!(report.failed, 0, "{report:?}");
+    }
+    let states: Vec<(String, DownloadState)> = app
+        .workflows
+        .store
+        .album_downloads(&key.album_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.info_hash, d.state))
+        .collect();
+    assert!(
+        states.contains(&(pending, DownloadState::Pending)),
+        "{states:?}"
+    );
+    assert!(
+        states.contains(&(queued, DownloadState::Downloading)),
+        "{states:?}"
+    );
+    app.stop().await;
+}
+
 /// The bridge of a client that does not read: its outbound buffer holds one
 /// message, the bus keeps one event per topic, and the workflow runs to the
 /// end meanwhile. The subscriber lags; it must still deliver every event.
