@@ -399,6 +399,7 @@ impl InstantProviders {
             selector: me.clone(),
             resolver: me.clone(),
             torrent_client: me.clone(),
+            metrics: Default::default(),
         };
         (me, providers)
     }

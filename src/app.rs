@@ -38,6 +38,8 @@ pub struct App {
     workflows: Workflows,
     tracker: Tracker,
     wanted: crate::wanted::Wanted,
+    /// `/metrics` is served on the web listener (`metrics = true`).
+    serve_metrics: bool,
 }
 
 impl App {
@@ -57,8 +59,13 @@ impl App {
     async fn assemble(
         config: &Config,
         store: Arc<dyn Store>,
-        providers: Providers,
+        mut providers: Providers,
     ) -> anyhow::Result<Self> {
+        // Metered at the trait boundary, whichever client it is.
+        providers.torrent_client = crate::metrics::MeteredTorrentClient::wrap(
+            providers.torrent_client,
+            &providers.metrics,
+        );
         let bus = EventBus::new(config.event_bus_capacity);
         let mut workflows = Workflows::new(Arc::clone(&store), bus, providers);
         workflows.options.choice_timeout = config.manual.choice_timeout.duration();
@@ -120,6 +127,7 @@ impl App {
             workflows,
             tracker,
             wanted,
+            serve_metrics: config.metrics,
         })
     }
 
@@ -192,8 +200,16 @@ impl App {
                 let web_addr = listener.local_addr().ok();
                 tracing::info!(addr = ?web_addr, "serving the web page");
                 let stopped = streams_stop.clone();
+                let mut router = crate::web::router(state);
+                if self.serve_metrics {
+                    let workflows = &self.workflows;
+                    router = router.merge(crate::metrics::routes(
+                        workflows.providers.metrics.clone(),
+                        Arc::clone(&workflows.store),
+                    ));
+                }
                 Some(tokio::spawn(async move {
-                    axum::serve(listener, crate::web::router(state))
+                    axum::serve(listener, router)
                         .with_graceful_shutdown(async move { stopped.cancelled().await })
                         .await
                 }))
@@ -254,7 +270,10 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
 /// The real adapters, as configured; honest stand-ins for what is not built
 /// yet (see [`Providers::stand_ins`]).
 pub fn providers_from_config(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Providers> {
-    let client = MusicBrainzClient::new(&config.musicbrainz).context("MusicBrainz client")?;
+    let metrics = crate::metrics::Metrics::new();
+    let client = MusicBrainzClient::new(&config.musicbrainz)
+        .context("MusicBrainz client")?
+        .with_metrics(&metrics);
     let mut providers = Providers {
         metadata: Arc::new(PersistingMetadata::new(
             client,
@@ -265,11 +284,15 @@ pub fn providers_from_config(config: &Config, store: Arc<dyn Store>) -> anyhow::
         resolver: Arc::new(
             LinkResolver::new(std::time::Duration::from_secs(60)).context("download links")?,
         ),
+        metrics: metrics.clone(),
         ..Providers::stand_ins()
     };
     if !config.indexers.is_empty() {
-        providers.indexers =
-            Arc::new(TorznabIndexers::from_config(&config.indexers).context("indexers")?);
+        providers.indexers = Arc::new(
+            TorznabIndexers::from_config(&config.indexers)
+                .context("indexers")?
+                .with_metrics(&metrics),
+        );
     }
     if let Some(qbittorrent) = &config.qbittorrent {
         providers.torrent_client = Arc::new(Qbittorrent::new(qbittorrent).context("qbittorrent")?);

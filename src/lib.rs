@@ -15,6 +15,7 @@
 //! - [`metadata`], [`indexer`], [`release`], [`magnet`], [`torrent_client`]:
 //!   the external systems, each behind a trait.
 //! - [`web`]: the web page, a client of the same core as [`api`].
+//! - [`metrics`]: Prometheus metrics, served at `/metrics` by the web listener.
 //! - [`app`]: wiring; [`config`], [`cli`], [`telemetry`].
 
 pub mod api;
@@ -29,6 +30,7 @@ pub mod indexer;
 pub mod library;
 pub mod magnet;
 pub mod metadata;
+pub mod metrics;
 pub mod model;
 pub mod proto;
 pub mod release;

@@ -24,6 +24,7 @@ mod manual_close;
 mod manual_ends;
 mod manual_real;
 mod metadata;
+mod metrics;
 mod qbt;
 mod releases;
 mod rss_real;
