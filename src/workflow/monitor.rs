@@ -78,25 +78,23 @@ pub(super) async fn supervise(w: Workflows, entry: Arc<WorkflowEntry>, start: St
         Start::Resume { last_seq } => (Ok(()), last_seq),
     };
     let last_seq = Arc::new(AtomicI64::new(first_seq));
+    if let Err(e) = created {
+        // Without a run row nothing can be stored: tell the subscribers
+        // directly, then leave.
+        tracing::error!(error = %e, "could not create the run");
+        announce_unstored(
+            &w,
+            &entry,
+            &last_seq,
+            &format!("could not start the run: {e}"),
+        );
+        finish(&w, &entry);
+        return;
+    }
     // A resumed run's clock starts again at its waiting step.
     let resumed = matches!(start, Start::Resume { .. }).then_some(WorkflowStatus::AwaitingChoice);
     let meter = Arc::new(w.providers.metrics.run_started(entry.mode, resumed));
-    let ending = match created {
-        Ok(()) => run_steps(&w, &entry, &last_seq, &meter, start).await,
-        Err(e) => {
-            // Without a run row nothing can be stored: tell the subscribers
-            // directly, then leave.
-            tracing::error!(error = %e, "could not create the run");
-            announce_unstored(
-                &w,
-                &entry,
-                &last_seq,
-                &format!("could not start the run: {e}"),
-            );
-            finish(&w, &entry);
-            return;
-        }
-    };
+    let ending = run_steps(&w, &entry, &last_seq, &meter, start).await;
     match ending {
         Some(ending) => {
             let interrupted = entry.stop_request() == Some(StopRequest::Shutdown);

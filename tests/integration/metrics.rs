@@ -8,6 +8,7 @@ use musicagg::config::Seconds;
 use musicagg::proto::v1 as pb;
 use prometheus_parse::{Scrape, Value};
 
+use crate::doubles::{Fake, Step};
 use crate::harness::{Backend, TestApp, TestDb, http_client, start, within};
 use crate::qbt::PASSWORD;
 use crate::scene::{ALBUM_NAME, Scene, SceneOptions, TRACKS};
@@ -349,4 +350,36 @@ async fn each_app_serves_its_own_numbers() {
     );
     busy.stop().await;
     idle.stop().await;
+}
+
+/// A MonitorAlbumStream counts as open while it lives, not after.
+#[tokio::test]
+async fn an_open_stream_is_counted_until_it_ends() {
+    let mut fake = Fake::default();
+    let gate = fake.gate(Step::Metadata);
+    let (_fake, providers) = fake.into_providers();
+    let app = TestApp::spawn(Backend::Sqlite, providers).await;
+    let open = [("kind", "monitor_album")];
+    assert_eq!(
+        scrape(&app).await.value("musicagg_open_streams", &open),
+        0.0
+    );
+    let watcher = app
+        .watch(start(ALBUM, pb::Quality::Lossless))
+        .await
+        .expect("the stream opens");
+    within("the run to reach its metadata step", gate.reached()).await;
+    assert_eq!(
+        scrape(&app).await.value("musicagg_open_streams", &open),
+        1.0
+    );
+    gate.open();
+    watcher.finish().await;
+    within("the gauge to fall", async {
+        while scrape(&app).await.value("musicagg_open_streams", &open) != 0.0 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    app.stop().await;
 }
