@@ -1,4 +1,4 @@
-//! Benchmarks B1–B7 (issue [bench], B7 [wanted]): every figure beside the limit of the part
+//! Benchmarks B1–B8 (issue [bench], B7 [wanted], B8 [ops]): every figure beside the limit of the part
 //! underneath, measured in the same run. See BENCHMARKS.md for the figures
 //! and what they mean.
 //!
@@ -86,7 +86,7 @@ const OPENING_AT_ONCE: usize = 256;
 const PATIENCE: Duration = Duration::from_secs(180);
 
 #[derive(Parser, Debug)]
-#[command(about = "musicagg benchmarks B1-B7, each beside its limit")]
+#[command(about = "musicagg benchmarks B1-B8, each beside its limit")]
 struct Args {
     /// Smoke-run sizes (CI): well under a minute.
     #[arg(long)]
