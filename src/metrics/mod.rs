@@ -256,6 +256,19 @@ impl Metrics {
             "Album folders in the library index (read when scraped)",
             i.library_albums.clone(),
         );
+        // Series known in advance start at 0, so that rates work from the
+        // first scrape.
+        for mode in MonitorMode::ALL {
+            i.runs_started.get_or_create_owned(&ModeLabels {
+                mode: mode.as_str(),
+            });
+        }
+        for kind in ["run", "download"] {
+            i.events_stored.get_or_create_owned(&KindLabels { kind });
+        }
+        for kind in ["monitor_album", "watch_downloads"] {
+            i.open_streams.get_or_create_owned(&KindLabels { kind });
+        }
         let inner = Inner { registry, ..inner };
         Self {
             inner: Arc::new(inner),
