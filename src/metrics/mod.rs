@@ -150,6 +150,8 @@ impl Metrics {
     /// A fresh registry with every family registered (empty families are
     /// listed without samples until something happens).
     pub fn new() -> Self {
+        // The families first (the registry holds clones of them), then the
+        // registry moved into place.
         let mut registry = Registry::with_prefix("musicagg");
         let inner = Inner {
             runs_started: Family::default(),
