@@ -1,4 +1,4 @@
-//! Benchmarks B1–B7 (issue [bench], B7 [wanted]): every figure beside the limit of the part
+//! Benchmarks B1–B8 (issue [bench], B7 [wanted], B8 [ops]): every figure beside the limit of the part
 //! underneath, measured in the same run. See BENCHMARKS.md for the figures
 //! and what they mean.
 //!
@@ -31,6 +31,9 @@
 //! - B7 RSS matching (bench/rss_match.rs): `rss::match_items` of one feed
 //!   of 100 items against 1,000 wanted albums (the word index), beside a
 //!   bare hash lookup of the items' normalised names.
+//! - B8 metrics (bench/metrics_cost.rs): `RunMeter::event` per stored event
+//!   beside one bare counter increment; `GET /metrics` with D downloads
+//!   beside `GET /` on the same listener.
 //!
 //! PostgreSQL: `--postgres URL` (default `$MUSICAGG_TEST_DATABASE_URL`, else
 //! postgres://postgres@127.0.0.1:5432/postgres); a database of its own is
@@ -68,6 +71,8 @@ use tonic::transport::{Channel, Endpoint};
 // examples/*/main.rs.
 #[path = "bench/library_scan.rs"]
 mod library_scan;
+#[path = "bench/metrics_cost.rs"]
+mod metrics_cost;
 #[path = "bench/rss_match.rs"]
 mod rss_match;
 #[path = "bench/tracker_poll.rs"]
@@ -81,7 +86,7 @@ const OPENING_AT_ONCE: usize = 256;
 const PATIENCE: Duration = Duration::from_secs(180);
 
 #[derive(Parser, Debug)]
-#[command(about = "musicagg benchmarks B1-B7, each beside its limit")]
+#[command(about = "musicagg benchmarks B1-B8, each beside its limit")]
 struct Args {
     /// Smoke-run sizes (CI): well under a minute.
     #[arg(long)]
@@ -128,8 +133,8 @@ struct Args {
     /// B7: items in the feed (default 100).
     #[arg(long)]
     rss_items: Option<usize>,
-    /// Run only these benchmarks (comma-separated: b1,b2,b3,b4,b5,b6,b7).
-    #[arg(long, value_delimiter = ',', default_value = "b1,b2,b3,b4,b5,b6,b7")]
+    /// Run only these benchmarks (comma-separated: b1,b2,b3,b4,b5,b6,b7,b8).
+    #[arg(long, value_delimiter = ',', default_value = "b1,b2,b3,b4,b5,b6,b7,b8")]
     only: Vec<String>,
     /// Internal (B3): serve on this database with every workflow held at its
     /// first step, commanded over stdin.
@@ -173,6 +178,9 @@ struct Sizes {
     titles: Option<std::path::PathBuf>,
     wanted: usize,
     rss_items: usize,
+    /// B8: events metered, and scrapes timed.
+    metered_events: usize,
+    scrapes: usize,
 }
 
 impl Sizes {
@@ -210,6 +218,8 @@ impl Sizes {
             titles: args.titles.clone(),
             wanted: args.wanted.unwrap_or(1000).max(1),
             rss_items: args.rss_items.unwrap_or(100).max(1),
+            metered_events: if args.quick { 100_000 } else { 1_000_000 },
+            scrapes: if args.quick { 20 } else { 200 },
         }
     }
 }
@@ -287,6 +297,14 @@ async fn run_all(
             sizes.rss_items,
             sizes.parse_time,
         )?);
+    }
+    if wanted("b8") {
+        eprintln!("B8 metrics per event");
+        rows.push(metrics_cost::per_event(sizes.metered_events));
+        for &backend in backends {
+            eprintln!("B8 metrics scrape on {}", backend.name());
+            rows.push(metrics_cost::scrape(dbs, backend, sizes.downloads, sizes.scrapes).await?);
+        }
     }
     Ok(rows)
 }
@@ -399,6 +417,7 @@ impl InstantProviders {
             selector: me.clone(),
             resolver: me.clone(),
             torrent_client: me.clone(),
+            metrics: Default::default(),
         };
         (me, providers)
     }

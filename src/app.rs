@@ -43,6 +43,8 @@ pub struct App {
     api_key: Option<Arc<crate::auth::ApiKey>>,
     /// `[tls]`, loaded (none: plaintext).
     tls: Option<crate::auth::tls::ServerTls>,
+    /// `/metrics` is served on the web listener (`metrics = true`).
+    serve_metrics: bool,
 }
 
 impl App {
@@ -62,8 +64,13 @@ impl App {
     async fn assemble(
         config: &Config,
         store: Arc<dyn Store>,
-        providers: Providers,
+        mut providers: Providers,
     ) -> anyhow::Result<Self> {
+        // Metered at the trait boundary, whichever client it is.
+        providers.torrent_client = crate::metrics::MeteredTorrentClient::wrap(
+            providers.torrent_client,
+            &providers.metrics,
+        );
         let bus = EventBus::new(config.event_bus_capacity);
         let mut workflows = Workflows::new(Arc::clone(&store), bus, providers);
         workflows.options.choice_timeout = config.manual.choice_timeout.duration();
@@ -137,6 +144,7 @@ impl App {
             wanted,
             api_key,
             tls,
+            serve_metrics: config.metrics,
         })
     }
 
@@ -212,8 +220,16 @@ impl App {
                 tracing::info!(addr = ?web_addr, tls = self.tls.is_some(), "serving the web page");
                 let stopped = streams_stop.clone();
                 // Every route is added before `protect`: it covers them all.
+                let mut router = crate::web::router(state);
+                if self.serve_metrics {
+                    let workflows = &self.workflows;
+                    router = router.merge(crate::metrics::routes(
+                        workflows.providers.metrics.clone(),
+                        Arc::clone(&workflows.store),
+                    ));
+                }
                 let router = crate::auth::web::protect(
-                    crate::web::router(state),
+                    router,
                     self.api_key.clone(),
                     self.tls.is_some(),
                 );
@@ -299,7 +315,10 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
 /// The real adapters, as configured; honest stand-ins for what is not built
 /// yet (see [`Providers::stand_ins`]).
 pub fn providers_from_config(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Providers> {
-    let client = MusicBrainzClient::new(&config.musicbrainz).context("MusicBrainz client")?;
+    let metrics = crate::metrics::Metrics::new();
+    let client = MusicBrainzClient::new(&config.musicbrainz)
+        .context("MusicBrainz client")?
+        .with_metrics(&metrics);
     let mut providers = Providers {
         metadata: Arc::new(PersistingMetadata::new(
             client,
@@ -310,11 +329,15 @@ pub fn providers_from_config(config: &Config, store: Arc<dyn Store>) -> anyhow::
         resolver: Arc::new(
             LinkResolver::new(std::time::Duration::from_secs(60)).context("download links")?,
         ),
+        metrics: metrics.clone(),
         ..Providers::stand_ins()
     };
     if !config.indexers.is_empty() {
-        providers.indexers =
-            Arc::new(TorznabIndexers::from_config(&config.indexers).context("indexers")?);
+        providers.indexers = Arc::new(
+            TorznabIndexers::from_config(&config.indexers)
+                .context("indexers")?
+                .with_metrics(&metrics),
+        );
     }
     match (
         config.torrent_client_kind()?,

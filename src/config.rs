@@ -25,6 +25,7 @@ pub use clients::{TorrentClientKind, TransmissionConfig};
 const TOP_LEVEL_KEYS: &[&str] = &[
     "listen",
     "http_listen",
+    "metrics",
     "database_url",
     "data_dir",
     "log_format",
@@ -53,6 +54,10 @@ pub struct Config {
     /// Where the web page (and its data) is served; `""` turns it off.
     #[serde(default = "default_http_listen", deserialize_with = "optional_addr")]
     pub http_listen: Option<SocketAddr>,
+    /// Prometheus metrics at `/metrics` on `http_listen`; `false` turns
+    /// the route off.
+    #[serde(default = "default_true")]
+    pub metrics: bool,
     /// `postgres://…` or `sqlite:…`; default: SQLite file `musicagg.db` in
     /// `data_dir`.
     #[serde(default)]

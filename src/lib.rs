@@ -16,6 +16,7 @@
 //!   the external systems, each behind a trait.
 //! - [`web`]: the web page, a client of the same core as [`api`].
 //! - [`auth`]: the API key and TLS for both listeners.
+//! - [`metrics`]: Prometheus metrics, served at `/metrics` by the web listener.
 //! - [`app`]: wiring; [`config`], [`cli`], [`telemetry`], [`systemd`]
 //!   (readiness for `Type=notify` units).
 
@@ -32,6 +33,7 @@ pub mod indexer;
 pub mod library;
 pub mod magnet;
 pub mod metadata;
+pub mod metrics;
 pub mod model;
 pub mod proto;
 pub mod redact;

@@ -365,7 +365,7 @@ async fn start_fake(torrents: Vec<FakeTorrent>) -> (Arc<FakeQbittorrent>, MockSe
 
 /// The store as the tracker sees it and its pool for the raw statements
 /// (the same pool).
-async fn open(backend: Backend, url: &str) -> anyhow::Result<(Arc<dyn Store>, RawPool)> {
+pub(super) async fn open(backend: Backend, url: &str) -> anyhow::Result<(Arc<dyn Store>, RawPool)> {
     Ok(match backend {
         Backend::Postgres => {
             let store = PostgresStore::connect(url).await?;
@@ -383,7 +383,11 @@ async fn open(backend: Backend, url: &str) -> anyhow::Result<(Arc<dyn Store>, Ra
 /// Creates download `i`: its run, its torrent and download (PENDING), then
 /// DOWNLOADING at `percent` with the values the fake client reports, so
 /// that a poll finds nothing to write.
-async fn seed(store: Arc<dyn Store>, i: usize, percent: u64) -> anyhow::Result<(Uuid, String)> {
+pub(super) async fn seed(
+    store: Arc<dyn Store>,
+    i: usize,
+    percent: u64,
+) -> anyhow::Result<(Uuid, String)> {
     let key = WorkflowKey {
         album_id: new_album_id(),
         quality: Quality::Lossless,

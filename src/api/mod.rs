@@ -111,7 +111,13 @@ impl MusicAggregatorService for Api {
         let workflows = self.workflows.clone();
         let shutdown = self.shutdown.clone();
         let bridge_span = tracing::info_span!("stream", run_id = %attachment.run_id);
+        let open = self
+            .workflows
+            .providers
+            .metrics
+            .open_stream("monitor_album");
         tasks::spawn("stream-bridge", bridge_span, async move {
+            let _open = open;
             bridge::run(
                 attachment,
                 start.after_seq,
@@ -373,7 +379,13 @@ impl MusicAggregatorService for Api {
             after_seq: req.after_seq,
             completed_is_final: self.workflows.library.is_none(),
         };
+        let open = self
+            .workflows
+            .providers
+            .metrics
+            .open_stream("watch_downloads");
         tasks::spawn("watch-downloads", span, async move {
+            let _open = open;
             downloads::watch(log, live, watch, tx, shutdown).await
         });
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))

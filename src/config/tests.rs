@@ -217,3 +217,21 @@ fn the_web_listener_has_a_default_and_an_empty_value_turns_it_off() {
         Ok(())
     });
 }
+
+#[test]
+fn metrics_is_on_by_default_and_turned_off_by_file_or_environment() {
+    Jail::expect_with(|jail| {
+        assert!(Config::load(None).map_err(|e| e.to_string())?.metrics);
+        jail.create_file("off.toml", "metrics = false")?;
+        let config = Config::load(Some(Path::new("off.toml"))).map_err(|e| e.to_string())?;
+        assert!(!config.metrics);
+        jail.create_file("bad.toml", "metrics = \"sometimes\"")?;
+        let error = Config::load(Some(Path::new("bad.toml")))
+            .expect_err("not a bool")
+            .to_string();
+        assert!(error.contains("metrics"), "{error}");
+        jail.set_env("MUSICAGG_METRICS", "false");
+        assert!(!Config::load(None).map_err(|e| e.to_string())?.metrics);
+        Ok(())
+    });
+}

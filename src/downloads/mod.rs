@@ -26,14 +26,16 @@ pub struct DownloadLog {
     store: Arc<dyn Store>,
     bus: broadcast::Sender<Arc<DownloadEvent>>,
     write: Arc<Mutex<()>>,
+    metrics: crate::metrics::Metrics,
 }
 
 impl DownloadLog {
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    pub fn new(store: Arc<dyn Store>, metrics: crate::metrics::Metrics) -> Self {
         Self {
             store,
             bus: broadcast::channel(BUS_CAPACITY).0,
             write: Arc::default(),
+            metrics,
         }
     }
 
@@ -51,6 +53,7 @@ impl DownloadLog {
         let _write = self.write.lock().await;
         let event = self.store.save_torrent_and_download(new).await?;
         let download = event.download.clone();
+        self.metrics.download_event_stored();
         let _ = self.bus.send(Arc::new(event));
         Ok(download)
     }
@@ -62,6 +65,7 @@ impl DownloadLog {
         download.updated_at = chrono::Utc::now();
         let _write = self.write.lock().await;
         if let Some(stored) = self.store.save_download(download, event).await? {
+            self.metrics.download_event_stored();
             let _ = self.bus.send(Arc::new(stored));
         }
         download.version += 1;

@@ -479,6 +479,7 @@ impl Tracker {
         let quality = d.quality;
         let title = d.title.clone();
         let release_quality = d.release_quality.clone();
+        let started = std::time::Instant::now();
         let outcome = tokio::task::spawn_blocking(move || {
             crate::import::import(&ImportRequest {
                 album: &album,
@@ -494,6 +495,7 @@ impl Tracker {
         })
         .await
         .unwrap_or_else(|e| Err(ImportError::Io(format!("the import task failed: {e}"))));
+        (self.w.providers.metrics).import_finished(&outcome, started.elapsed());
         if !matches!(
             outcome,
             Err(ImportError::NotVisible(_) | ImportError::Io(_))

@@ -22,6 +22,7 @@ use super::query::SearchRequest;
 use super::{IndexerError, IndexerOutcome, IndexerService, Release, SearchReport};
 use crate::config::IndexerConfig;
 use crate::metadata::Album;
+use crate::metrics::Metrics;
 
 /// Settings for the whole service; [`Default`] is what `serve` uses.
 #[derive(Debug, Clone)]
@@ -70,6 +71,8 @@ pub struct TorznabIndexers {
     indexers: Vec<Indexer>,
     policy: BackoffPolicy,
     clock: Arc<dyn Clock>,
+    /// Requests by indexer and outcome, and back-off state, when metered.
+    metrics: Option<Metrics>,
 }
 
 impl TorznabIndexers {
@@ -113,7 +116,33 @@ impl TorznabIndexers {
             indexers,
             policy: options.backoff,
             clock: options.clock,
+            metrics: None,
         })
+    }
+
+    /// Reports every request and each indexer's back-off state to
+    /// `metrics` (labelled by the configured name, never the URL).
+    pub fn with_metrics(mut self, metrics: &Metrics) -> Self {
+        for indexer in &self.indexers {
+            metrics.indexer_backoff(indexer.client.name(), 0, None);
+        }
+        self.metrics = Some(metrics.clone());
+        self
+    }
+
+    /// Counts one request (`ok`, `error`, `backing_off`) and the back-off
+    /// state it left.
+    fn meter(&self, indexer: &Indexer, outcome: &'static str, latency: Duration) {
+        let Some(metrics) = &self.metrics else {
+            return;
+        };
+        let name = indexer.client.name();
+        metrics.indexer_request(name, outcome, latency);
+        let backoff = indexer.backoff();
+        let until = backoff
+            .check(self.clock.now())
+            .map(|b| b.until.timestamp_millis() as f64 / 1000.0);
+        metrics.indexer_backoff(name, backoff.level(), until);
     }
 
     /// The configured indexers' names, enabled or not, in configuration order.
@@ -167,6 +196,7 @@ impl TorznabIndexers {
         let skipped = indexer.backoff().check(self.clock.now());
         if let Some(skip) = skipped {
             tracing::info!(indexer = %name, until = %skip.until, "indexer skipped: backing off");
+            self.meter(indexer, "backing_off", Duration::ZERO);
             let outcome = IndexerOutcome {
                 indexer: name,
                 latency: Duration::ZERO,
@@ -188,6 +218,7 @@ impl TorznabIndexers {
                 skipped,
             }) => {
                 indexer.backoff().succeeded();
+                self.meter(indexer, "ok", latency);
                 for release in &mut releases {
                     release.indexer_priority = Some(indexer.priority);
                     release.minimum_seeders = Some(indexer.minimum_seeders);
@@ -216,6 +247,7 @@ impl TorznabIndexers {
                     error.retry_after(),
                     message.clone(),
                 );
+                self.meter(indexer, "error", latency);
                 tracing::warn!(indexer = %name, latency_ms = latency.as_millis() as u64, error = %message, "indexer search failed");
                 let outcome = IndexerOutcome {
                     indexer: name,
@@ -231,7 +263,10 @@ impl TorznabIndexers {
     /// and back-off like a search.
     async fn latest_one(&self, indexer: &Indexer) -> (IndexerOutcome, Vec<Release>) {
         let name = indexer.client.name().to_owned();
-        if let Some(skip) = indexer.backoff().check(self.clock.now()) {
+        // (the guard is released before `meter` takes it again)
+        let skipped = indexer.backoff().check(self.clock.now());
+        if let Some(skip) = skipped {
+            self.meter(indexer, "backing_off", Duration::ZERO);
             let outcome = IndexerOutcome {
                 indexer: name,
                 latency: Duration::ZERO,
@@ -246,6 +281,7 @@ impl TorznabIndexers {
         match result {
             Ok(feed) => {
                 indexer.backoff().succeeded();
+                self.meter(indexer, "ok", latency);
                 let mut releases = feed.releases;
                 for release in &mut releases {
                     release.indexer_priority = Some(indexer.priority);
@@ -266,6 +302,7 @@ impl TorznabIndexers {
                     error.retry_after(),
                     message.clone(),
                 );
+                self.meter(indexer, "error", latency);
                 tracing::warn!(indexer = %name, error = %message, "RSS request failed");
                 let outcome = IndexerOutcome {
                     indexer: name,

@@ -18,6 +18,7 @@ use super::mb_json::{self, ReleaseBrowseJson, ReleaseGroupJson, ReleaseJson, Sea
 use super::{Album, AlbumSearchHit};
 use crate::config::MusicBrainzConfig;
 use crate::http;
+use crate::metrics::Metrics;
 use crate::model::AlbumId;
 
 /// Responses larger than this are refused (a box set's full tracklist is a
@@ -67,6 +68,8 @@ pub struct MusicBrainzClient {
     base_url: String,
     limiter: Arc<DefaultDirectRateLimiter>,
     retry: RetryPolicy,
+    /// Requests by outcome and the limiter's wait, when the app meters them.
+    metrics: Option<Metrics>,
 }
 
 impl MusicBrainzClient {
@@ -91,7 +94,20 @@ impl MusicBrainzClient {
                 base: Duration::from_millis(config.retry_base_ms),
                 ..RetryPolicy::default()
             },
+            metrics: None,
         })
+    }
+
+    /// Reports requests and rate-limiter waits to `metrics`.
+    pub fn with_metrics(mut self, metrics: &Metrics) -> Self {
+        self.metrics = Some(metrics.clone());
+        self
+    }
+
+    fn count(&self, outcome: &'static str) {
+        if let Some(metrics) = &self.metrics {
+            metrics.musicbrainz_request(outcome);
+        }
     }
 
     /// Looks the album up: its release group, every release of it (browsed,
@@ -178,7 +194,11 @@ impl MusicBrainzClient {
         let mut last = String::new();
         for attempt in 1..=self.retry.attempts {
             // Every attempt, retries included, spends the shared budget.
+            let waiting = std::time::Instant::now();
             self.limiter.until_ready().await;
+            if let Some(metrics) = &self.metrics {
+                metrics.musicbrainz_waited(waiting.elapsed());
+            }
             let sent = self
                 .http
                 .get(&url)
@@ -189,6 +209,7 @@ impl MusicBrainzClient {
                 .await;
             let retry_after = match sent {
                 Ok(response) if response.status().is_success() => {
+                    self.count("ok");
                     let body = http::read_capped(response, MAX_BODY)
                         .await
                         .map_err(|e| MusicBrainzError::Malformed(e.to_string()))?;
@@ -204,6 +225,12 @@ impl MusicBrainzClient {
                         .and_then(|v| v.trim().parse::<u64>().ok())
                         .map(Duration::from_secs);
                     let message = error_message(response).await;
+                    self.count(match status {
+                        StatusCode::NOT_FOUND => "not_found",
+                        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+                        s if s.is_server_error() => "server_error",
+                        _ => "refused",
+                    });
                     match status {
                         StatusCode::NOT_FOUND => {
                             return Err(MusicBrainzError::NotFound(what.to_owned()));
@@ -225,6 +252,11 @@ impl MusicBrainzClient {
                     }
                 }
                 Err(e) => {
+                    self.count(if e.is_timeout() {
+                        "timeout"
+                    } else {
+                        "connection_error"
+                    });
                     last = if e.is_timeout() {
                         "timed out".to_owned()
                     } else {

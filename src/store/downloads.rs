@@ -152,6 +152,10 @@ pub trait DownloadStore: Send + Sync + 'static {
     /// Every download of an album, any quality and state, oldest first.
     async fn album_downloads(&self, album_id: &AlbumId) -> Result<Vec<DownloadRecord>, StoreError>;
 
+    /// How many downloads are in each state (states with none are absent),
+    /// by the stored state name (metrics).
+    async fn download_state_counts(&self) -> Result<Vec<(String, i64)>, StoreError>;
+
     /// Downloads, newest first (`download_id` of the filter ignored).
     async fn list_downloads(
         &self,

@@ -42,4 +42,7 @@ pub trait LibraryIndex: Send + Sync + 'static {
     ) -> Result<Vec<IndexedFile>, StoreError>;
 
     async fn library_file_count(&self) -> Result<i64, StoreError>;
+
+    /// Indexed audio files and the album folders holding them (metrics).
+    async fn library_size(&self) -> Result<(i64, i64), StoreError>;
 }

@@ -203,6 +203,16 @@ macro_rules! impl_sql_downloads {
                 $crate::store::rows::convert(rows)
             }
 
+            async fn download_state_counts(
+                &self,
+            ) -> Result<Vec<(String, i64)>, $crate::store::StoreError> {
+                let counts: Vec<(String, i64)> =
+                    sqlx::query_as("SELECT status, COUNT(*) FROM downloads GROUP BY status")
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok(counts)
+            }
+
             async fn list_downloads(
                 &self,
                 filter: &$crate::store::DownloadFilter,

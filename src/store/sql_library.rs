@@ -118,6 +118,14 @@ macro_rules! impl_sql_library {
                     .await?;
                 Ok(n)
             }
+
+            async fn library_size(&self) -> Result<(i64, i64), $crate::store::StoreError> {
+                let sizes: (i64, i64) =
+                    sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT folder) FROM library_files")
+                        .fetch_one(&self.pool)
+                        .await?;
+                Ok(sizes)
+            }
         }
     };
 }

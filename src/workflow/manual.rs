@@ -206,6 +206,7 @@ impl Steps {
             )
             .await?;
         self.last_seq.store(event.seq, Ordering::SeqCst);
+        self.meter.event(event.status);
         tracing::info!(
             seq = event.seq,
             candidates = total,

@@ -29,6 +29,7 @@ use crate::indexer::{IndexerService, NoIndexers};
 use crate::library::index::Library;
 use crate::magnet::{MagnetResolver, NotResolving};
 use crate::metadata::{AlbumIdOnly, MetadataProvider};
+use crate::metrics::Metrics;
 use crate::model::{MonitorMode, Run, RunId, WorkflowKey, WorkflowStatus};
 use crate::release::{NoRanking, ReleaseSelector};
 use crate::store::{Decision, Store, StoreError};
@@ -37,7 +38,9 @@ use crate::torrent_client::{NoTorrentClient, TorrentClient};
 pub use choice::{ChooseError, Chosen, Pick};
 pub use registry::{StopRequest, WorkflowEntry, WorkflowRegistry};
 
-/// The external systems a workflow talks to, each behind its trait.
+/// The external systems a workflow talks to, each behind its trait, and the
+/// [`Metrics`] they and the workflow report to (one registry per app: see
+/// [`crate::metrics`]).
 #[derive(Clone)]
 pub struct Providers {
     pub metadata: Arc<dyn MetadataProvider>,
@@ -45,6 +48,7 @@ pub struct Providers {
     pub selector: Arc<dyn ReleaseSelector>,
     pub resolver: Arc<dyn MagnetResolver>,
     pub torrent_client: Arc<dyn TorrentClient>,
+    pub metrics: Metrics,
 }
 
 impl Providers {
@@ -57,6 +61,7 @@ impl Providers {
             selector: Arc::new(NoRanking),
             resolver: Arc::new(NotResolving),
             torrent_client: Arc::new(NoTorrentClient),
+            metrics: Metrics::new(),
         }
     }
 }
@@ -150,7 +155,7 @@ pub enum CancelError {
 impl Workflows {
     pub fn new(store: Arc<dyn Store>, bus: EventBus, providers: Providers) -> Self {
         Self {
-            downloads: DownloadLog::new(Arc::clone(&store)),
+            downloads: DownloadLog::new(Arc::clone(&store), providers.metrics.clone()),
             library: None,
             store,
             bus,
@@ -330,7 +335,12 @@ impl Workflows {
                 .append_event(run_id, WorkflowStatus::Cancelled, &reason, None)
                 .await
             {
-                Ok(event) => self.bus.publish(event),
+                Ok(event) => {
+                    self.providers
+                        .metrics
+                        .run_ended_elsewhere(event.status, run.mode);
+                    self.bus.publish(event);
+                }
                 Err(StoreError::RunFinished(_)) => {}
                 Err(e) => return Err(e.into()),
             }

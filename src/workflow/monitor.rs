@@ -17,6 +17,7 @@ use tracing::Instrument;
 
 use super::steps::Steps;
 use super::{StopRequest, WorkflowEntry, Workflows};
+use crate::metrics::RunMeter;
 use crate::model::{Event, Outcome, WorkflowStatus};
 use crate::store::StoreError;
 
@@ -77,22 +78,23 @@ pub(super) async fn supervise(w: Workflows, entry: Arc<WorkflowEntry>, start: St
         Start::Resume { last_seq } => (Ok(()), last_seq),
     };
     let last_seq = Arc::new(AtomicI64::new(first_seq));
-    let ending = match created {
-        Ok(()) => run_steps(&w, &entry, &last_seq, start).await,
-        Err(e) => {
-            // Without a run row nothing can be stored: tell the subscribers
-            // directly, then leave.
-            tracing::error!(error = %e, "could not create the run");
-            announce_unstored(
-                &w,
-                &entry,
-                &last_seq,
-                &format!("could not start the run: {e}"),
-            );
-            finish(&w, &entry);
-            return;
-        }
-    };
+    if let Err(e) = created {
+        // Without a run row nothing can be stored: tell the subscribers
+        // directly, then leave.
+        tracing::error!(error = %e, "could not create the run");
+        announce_unstored(
+            &w,
+            &entry,
+            &last_seq,
+            &format!("could not start the run: {e}"),
+        );
+        finish(&w, &entry);
+        return;
+    }
+    // A resumed run's clock starts again at its waiting step.
+    let resumed = matches!(start, Start::Resume { .. }).then_some(WorkflowStatus::AwaitingChoice);
+    let meter = Arc::new(w.providers.metrics.run_started(entry.mode, resumed));
+    let ending = run_steps(&w, &entry, &last_seq, &meter, start).await;
     match ending {
         Some(ending) => {
             let interrupted = entry.stop_request() == Some(StopRequest::Shutdown);
@@ -100,7 +102,7 @@ pub(super) async fn supervise(w: Workflows, entry: Arc<WorkflowEntry>, start: St
             let message = ending.message.clone();
             let outcome = ending.outcome.clone();
             // The terminal event empties a manual run's offer in its transaction.
-            record_ending(&w, &entry, &last_seq, ending).await;
+            record_ending(&w, &entry, &last_seq, &meter, ending).await;
             // The wanted list follows its albums' runs (after the end is
             // stored: a failure here never changes how the run ended).
             let end = crate::wanted::transitions::RunEnd {
@@ -140,7 +142,12 @@ async fn create_run(w: &Workflows, entry: &WorkflowEntry) -> Result<(), StoreErr
                     .append_event(orphan.id, WorkflowStatus::Failed, message, None)
                     .await
                 {
-                    Ok(event) => w.bus.publish(event),
+                    Ok(event) => {
+                        w.providers
+                            .metrics
+                            .run_ended_elsewhere(event.status, orphan.mode);
+                        w.bus.publish(event);
+                    }
                     Err(StoreError::RunFinished(_)) => {}
                     Err(e) => return Err(e),
                 }
@@ -160,6 +167,7 @@ async fn run_steps(
     w: &Workflows,
     entry: &Arc<WorkflowEntry>,
     last_seq: &Arc<AtomicI64>,
+    meter: &Arc<RunMeter>,
     start: Start,
 ) -> Option<Ending> {
     let critical = Arc::new(tokio::sync::Mutex::new(()));
@@ -168,6 +176,7 @@ async fn run_steps(
         w: w.clone(),
         entry: Arc::clone(entry),
         last_seq: Arc::clone(last_seq),
+        meter: Arc::clone(meter),
         critical: Arc::clone(&critical),
         awaiting: Arc::clone(&awaiting),
     };
@@ -224,7 +233,13 @@ async fn run_steps(
 /// Writes the terminal event, retrying a failing database a few times. If it
 /// never succeeds the subscribers are still told (unstored) and the run is
 /// found unfinished, and failed, at the next start.
-async fn record_ending(w: &Workflows, entry: &WorkflowEntry, last_seq: &AtomicI64, ending: Ending) {
+async fn record_ending(
+    w: &Workflows,
+    entry: &WorkflowEntry,
+    last_seq: &AtomicI64,
+    meter: &RunMeter,
+    ending: Ending,
+) {
     let payload = serde_json::to_value(&ending.outcome).ok();
     let mut delay = Duration::from_millis(100);
     for attempt in 1..=5 {
@@ -240,6 +255,7 @@ async fn record_ending(w: &Workflows, entry: &WorkflowEntry, last_seq: &AtomicI6
         {
             Ok(event) => {
                 tracing::info!(status = %event.status, seq = event.seq, "run ended: {}", event.message);
+                meter.ended(event.status);
                 w.bus.publish(event);
                 return;
             }

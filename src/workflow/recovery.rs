@@ -66,6 +66,9 @@ pub(super) async fn recover(w: &Workflows) -> Result<Recovered, StoreError> {
         {
             Ok(event) => {
                 tracing::warn!(run_id = %run.id, album = %run.key(), "{message}");
+                w.providers
+                    .metrics
+                    .run_ended_elsewhere(event.status, run.mode);
                 w.bus.publish(event);
                 recovered.interrupted_runs += 1;
                 let key = run.key();

@@ -75,6 +75,8 @@ pub(super) struct Steps {
     pub(super) w: Workflows,
     pub(super) entry: Arc<WorkflowEntry>,
     pub(super) last_seq: Arc<AtomicI64>,
+    /// Times each step and counts the events stored.
+    pub(super) meter: Arc<crate::metrics::RunMeter>,
     /// Held from a download's row to the client's answer; cancellation
     /// waits for it (no `pending` row left behind by a cancel).
     pub(super) critical: Arc<tokio::sync::Mutex<()>>,
@@ -109,6 +111,7 @@ impl Steps {
             .append_event(self.entry.run_id, status, &message, None)
             .await?;
         self.last_seq.store(event.seq, Ordering::SeqCst);
+        self.meter.event(status);
         tracing::info!(status = %status, seq = event.seq, "{message}");
         self.w.bus.publish(event);
         Ok(())

@@ -134,6 +134,7 @@ impl Fake {
             selector: fake.clone(),
             resolver: fake.clone(),
             torrent_client: fake.clone(),
+            metrics: Default::default(),
         };
         (fake, providers)
     }

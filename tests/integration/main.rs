@@ -26,6 +26,7 @@ mod manual_close;
 mod manual_ends;
 mod manual_real;
 mod metadata;
+mod metrics;
 mod ops;
 mod qbt;
 mod releases;
