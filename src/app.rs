@@ -38,6 +38,8 @@ pub struct App {
     workflows: Workflows,
     tracker: Tracker,
     wanted: crate::wanted::Wanted,
+    /// What the web page's settings check tests.
+    web_checks: crate::web::Checks,
 }
 
 impl App {
@@ -120,6 +122,7 @@ impl App {
             workflows,
             tracker,
             wanted,
+            web_checks: crate::web::Checks::from_config(config),
         })
     }
 
@@ -188,6 +191,7 @@ impl App {
                     workflows: self.workflows.clone(),
                     wanted: self.wanted.clone(),
                     shutdown: streams_stop.clone(),
+                    checks: self.web_checks.clone(),
                 };
                 let web_addr = listener.local_addr().ok();
                 tracing::info!(addr = ?web_addr, "serving the web page");
