@@ -29,12 +29,36 @@ pub fn parse_run_id(text: &str) -> Result<RunId, WebError> {
 
 async fn load_run(web: &Web, text: &str) -> Result<Run, WebError> {
     let run_id = parse_run_id(text)?;
-    web.state
-        .workflows
-        .store
-        .run(run_id)
+    find_run(&web.state.workflows, run_id)
         .await?
         .ok_or_else(|| WebError::NotFound(format!("no run with id {run_id}")))
+}
+
+/// The run as stored, or — for a run just started, whose supervisor has not
+/// written its row yet (the "Get it" redirect can be that quick) — as the
+/// registry knows it: about to fetch the metadata, nothing stored yet.
+pub async fn find_run(
+    workflows: &crate::workflow::Workflows,
+    run_id: RunId,
+) -> Result<Option<Run>, WebError> {
+    if let Some(run) = workflows.store.run(run_id).await? {
+        return Ok(Some(run));
+    }
+    Ok(workflows.registry.get_by_run(run_id).map(|entry| {
+        let now = chrono::Utc::now();
+        Run {
+            id: run_id,
+            album_id: entry.key.album_id.clone(),
+            quality: entry.key.quality,
+            mode: entry.mode,
+            status: WorkflowStatus::FetchingMetadata,
+            message: "starting".into(),
+            last_seq: 0,
+            created_at: now,
+            updated_at: now,
+            finished_at: None,
+        }
+    }))
 }
 
 pub async fn page(State(web): State<Web>, Path(run_id): Path<String>) -> Result<Markup, WebError> {

@@ -73,9 +73,7 @@ pub async fn run_events(
     let run_id = super::run::parse_run_id(&run_id)?;
     let after = resume_point(&headers, query.after)?;
     let workflows = web.state.workflows.clone();
-    let run = workflows
-        .store
-        .run(run_id)
+    let run = super::run::find_run(&workflows, run_id)
         .await?
         .ok_or_else(|| WebError::NotFound(format!("no run with id {run_id}")))?;
     // The same attachment MonitorAlbumStream resumes with: subscribed

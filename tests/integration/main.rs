@@ -34,3 +34,5 @@ mod stream;
 mod upgrade;
 mod wanted;
 mod wanted_cli;
+mod web;
+mod web_client;
