@@ -14,7 +14,8 @@
 #     flac, sox and lame (real FLAC and MP3 albums for the download and import
 #     tests), unshare from util-linux (a torrent client in a mount namespace of
 #     its own, as in a container), script from bsdutils (the interactive CLI
-#     on a pseudo-terminal): Debian packages.
+#     on a pseudo-terminal), chromium and chromedriver from chromium-driver
+#     (the web page's tests drive a real headless Chromium): Debian packages.
 #
 # Usage: scripts/test.sh [extra arguments for the test runner]
 set -euo pipefail
@@ -37,9 +38,11 @@ apt_install() {
 
 # --- tools ------------------------------------------------------------------------
 need=()
-for tool in qbittorrent-nox:qbittorrent-nox mktorrent:mktorrent transmission-show:transmission-cli flac:flac sox:sox lame:lame unshare:util-linux script:bsdutils; do
+for tool in qbittorrent-nox:qbittorrent-nox mktorrent:mktorrent transmission-show:transmission-cli flac:flac sox:sox lame:lame unshare:util-linux script:bsdutils chromedriver:chromium-driver; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
 done
+# Screenshots of the web page need at least one font to show text.
+if ! fc-list 2>/dev/null | grep -q .; then need+=(fonts-dejavu-core); fi
 [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
 
 # --- PostgreSQL -------------------------------------------------------------------

@@ -4,6 +4,7 @@
 //! `scripts/test.sh` provides one (or set MUSICAGG_TEST_DATABASE_URL).
 
 mod bad_input;
+mod browser;
 mod cli;
 mod crash;
 mod doubles;
