@@ -85,12 +85,6 @@ pub async fn page(State(web): State<Web>, Path(run_id): Path<String>) -> Result<
                 " "
                 span.message { (run.message) }
             }
-            @if !run.is_finished() {
-                form.inline method="post" action={ "/runs/" (run.id) "/cancel" } {
-                    (web.csrf.field())
-                    button.secondary type="submit" { "Cancel this run" }
-                }
-            }
             section aria-labelledby="steps-h" {
                 h2 #steps-h { "Steps" }
                 ol #steps data-run=(run.id) data-after=(last_seq)
@@ -145,7 +139,15 @@ async fn candidates(web: &Web, run: &Run) -> Result<Markup, WebError> {
             .offer(run.id)
             .await?
             .is_some_and(|o| o.decision.is_none() && !o.is_ended());
+    // Every form of the run page is in this fragment: the script reloads it
+    // when the stream reconnects, so a restart's new token reaches them.
     Ok(html! {
+        @if !run.is_finished() {
+            form.inline method="post" action={ "/runs/" (run.id) "/cancel" } {
+                (web.csrf.field())
+                button.secondary type="submit" { "Cancel this run" }
+            }
+        }
         h2 #candidates-h { "Candidates" }
         @if list.is_empty() {
             p.empty { "None evaluated yet." }

@@ -36,4 +36,5 @@ mod upgrade;
 mod wanted;
 mod wanted_cli;
 mod web;
+mod web_browser;
 mod web_client;

@@ -31,7 +31,13 @@
   }
 
   var source = new EventSource("/runs/" + run + "/events?after=" + steps.dataset.after);
-  source.addEventListener("open", function () { state.textContent = "live"; });
+  var connections = 0;
+  source.addEventListener("open", function () {
+    state.textContent = "live";
+    // A reconnect may follow a restart of serve: its forms need the new
+    // process's token, and the offer may have changed meanwhile.
+    if (connections++ > 0) refreshCandidates();
+  });
   source.addEventListener("error", function () { state.textContent = "reconnecting…"; });
   source.addEventListener("notice", function (e) { state.textContent = e.data; });
   source.addEventListener("step", function (e) {
@@ -61,8 +67,6 @@
     source.close();
     state.textContent = "finished";
     steps.dataset.finished = "true";
-    var cancel = document.querySelector("form[action$='/cancel']");
-    if (cancel) cancel.remove();
     refreshCandidates();
   });
 })();
