@@ -38,3 +38,4 @@ mod wanted_cli;
 mod web;
 mod web_browser;
 mod web_client;
+mod web_scene;
