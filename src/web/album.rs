@@ -156,6 +156,7 @@ pub struct GetIt {
 }
 
 /// "Get it": start or join the album's run, then show it.
+#[tracing::instrument(skip_all, fields(album = %album_id))]
 pub async fn get_it(
     State(web): State<Web>,
     Path(album_id): Path<String>,

@@ -273,6 +273,7 @@ pub struct ChooseForm {
 
 /// A Choose or Decline button: the first valid answer wins, as for every
 /// other client; a refused one says why (409).
+#[tracing::instrument(skip_all, fields(run_id = %run_id))]
 pub async fn choose(
     State(web): State<Web>,
     Path(run_id): Path<String>,
@@ -302,6 +303,7 @@ pub struct CancelForm {
     csrf: String,
 }
 
+#[tracing::instrument(skip_all, fields(run_id = %run_id))]
 pub async fn cancel(
     State(web): State<Web>,
     Path(run_id): Path<String>,

@@ -64,6 +64,7 @@ fn resume_point(headers: &HeaderMap, after: Option<i64>) -> Result<i64, WebError
     Ok(seq)
 }
 
+#[tracing::instrument(skip_all, fields(run_id = %run_id))]
 pub async fn run_events(
     State(web): State<Web>,
     Path(run_id): Path<String>,
@@ -90,16 +91,19 @@ pub async fn run_events(
             futures::stream::pending::<Result<pb::MonitorAlbumStreamRequest, tonic::Status>>();
         bridge::run(attachment, after, &workflows, tx, inbound, shutdown).await
     });
-    let stream = futures::stream::unfold(
-        RunStream {
-            rx,
-            last: after,
-            end_due: false,
-            first: true,
-        },
-        RunStream::next,
-    );
+    let stream = futures::stream::unfold(RunStream::new(rx, after), RunStream::next);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// Where a run stream stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Forwarding the bridge's events.
+    Open,
+    /// The terminal event was sent (or the client had it): `end` is due.
+    EndDue,
+    /// Nothing more to send.
+    Done,
 }
 
 /// Turns the bridge's output into SSE events: each seq once (the bridge
@@ -107,37 +111,45 @@ pub async fn run_events(
 /// past them: the page has them already), then `end`.
 struct RunStream {
     rx: mpsc::Receiver<Outgoing>,
+    /// The highest seq sent (or the client's `after`).
     last: i64,
-    /// The terminal event was sent (or was already the client's).
-    end_due: bool,
+    phase: Phase,
+    /// The first message also sets the browser's reconnect delay.
     first: bool,
 }
 
 impl RunStream {
+    fn new(rx: mpsc::Receiver<Outgoing>, after: i64) -> Self {
+        Self {
+            rx,
+            last: after,
+            phase: Phase::Open,
+            first: true,
+        }
+    }
+
     async fn next(mut self) -> Option<(Result<SseEvent, Infallible>, Self)> {
         loop {
-            if self.end_due {
-                self.rx.close();
-                self.end_due = false;
-                let end = SseEvent::default().event("end").data("end");
-                // Nothing follows: the stream ends after this one.
-                self.last = i64::MAX;
-                return Some((Ok(end), self));
-            }
-            if self.last == i64::MAX {
-                return None;
+            match self.phase {
+                Phase::Done => return None,
+                Phase::EndDue => {
+                    // The bridge is done too; the page closes its stream.
+                    self.rx.close();
+                    self.phase = Phase::Done;
+                    return Some((Ok(SseEvent::default().event("end").data("end")), self));
+                }
+                Phase::Open => {}
             }
             match self.rx.recv().await? {
                 Outgoing::Event { event, .. } => {
                     let terminal = event.status.is_terminal();
+                    if terminal {
+                        self.phase = Phase::EndDue;
+                    }
                     if event.seq <= self.last {
-                        if terminal {
-                            self.end_due = true;
-                        }
                         continue;
                     }
                     self.last = event.seq;
-                    self.end_due = terminal;
                     let mut sse = step_event(&event);
                     if std::mem::take(&mut self.first) {
                         sse = sse.retry(RETRY);
@@ -147,11 +159,11 @@ impl RunStream {
                 Outgoing::Error(status) => {
                     // Shutdown or a database error: say so and end without
                     // `end`; the browser reconnects from its last id.
+                    self.phase = Phase::Done;
                     let note = SseEvent::default()
                         .event("notice")
                         .retry(RETRY)
                         .data(status.message());
-                    self.last = i64::MAX;
                     return Some((Ok(note), self));
                 }
             }

@@ -91,6 +91,7 @@ pub struct AddForm {
     cutoff: String,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn add(State(web): State<Web>, Form(form): Form<AddForm>) -> Result<Redirect, WebError> {
     if !web.csrf.accepts(&form.csrf) {
         return Err(WebError::Csrf);
@@ -122,6 +123,7 @@ pub struct TokenForm {
     csrf: String,
 }
 
+#[tracing::instrument(skip_all, fields(album = %album_id))]
 pub async fn remove(
     State(web): State<Web>,
     Path(album_id): Path<String>,
@@ -138,6 +140,7 @@ pub async fn remove(
 }
 
 /// A run now, outside the hourly budget: its page is shown.
+#[tracing::instrument(skip_all, fields(album = %album_id))]
 pub async fn search_now(
     State(web): State<Web>,
     Path(album_id): Path<String>,
