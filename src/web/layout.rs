@@ -15,7 +15,7 @@ pub fn page(title: &str, scripts: &[&str], body: Markup) -> Markup {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · musicagg" }
+                title { "musicagg · " (title) }
                 link rel="stylesheet" href="/assets/site.css";
             }
             body {
