@@ -1,13 +1,16 @@
 //! The first page: search MusicBrainz for an album (the same
-//! `MetadataProvider::search` as SearchAlbums and `musicagg search`).
+//! `MetadataProvider::search` as SearchAlbums and `musicagg search`); an
+//! album id typed in goes straight to its page.
 
 use axum::extract::{Query, State};
-use maud::{Markup, html};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
 use serde::Deserialize;
 
 use super::Web;
 use super::error::WebError;
 use super::layout;
+use crate::model::AlbumId;
 
 #[derive(Debug, Deserialize)]
 pub struct SearchQuery {
@@ -21,8 +24,11 @@ const LIMIT: u32 = 25;
 pub async fn page(
     State(web): State<Web>,
     Query(query): Query<SearchQuery>,
-) -> Result<Markup, WebError> {
+) -> Result<Response, WebError> {
     let q = query.q.trim();
+    if let Ok(id) = AlbumId::parse(q) {
+        return Ok(Redirect::to(&format!("/albums/{id}")).into_response());
+    }
     if q.chars().count() > 500 {
         return Err(WebError::BadRequest(
             "the search is longer than 500 characters".into(),
@@ -45,7 +51,7 @@ pub async fn page(
         &[],
         html! {
             form.search role="search" method="get" action="/" {
-                label for="q" { "Artist and album" }
+                label for="q" { "Artist and album (or an album's MusicBrainz id)" }
                 input #q type="search" name="q" value=(q) required autofocus
                     placeholder="e.g. Weezer Pinkerton";
                 button type="submit" { "Search" }
@@ -72,5 +78,6 @@ pub async fn page(
                 }
             }
         },
-    ))
+    )
+    .into_response())
 }

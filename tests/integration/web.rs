@@ -533,3 +533,42 @@ async fn the_settings_check_tests_the_indexers_and_the_client() {
 fn csrf_token(page: &str) -> String {
     crate::web_client::csrf_of(page)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_is_cancelled_from_its_page_and_an_album_id_finds_its_page() {
+    let (_, providers) = two_candidates().into_providers();
+    let app = TestApp::spawn(Backend::Sqlite, providers).await;
+    let web = web(&app);
+    let (status, location, _) = web.get_raw(&format!("/?q={ALBUM}")).await;
+    assert_eq!(
+        (status, location),
+        (303, Some(format!("/albums/{ALBUM}"))),
+        "an id typed in the search box goes to its album"
+    );
+
+    let run_page = get_it(&web, "manual").await;
+    let mut stream = web.events(&format!("{run_page}/events"), None).await;
+    until_offer(&mut stream).await;
+    let page = web.page(&run_page).await;
+    assert!(page.contains("Cancel this run"), "{page}");
+    let token = crate::web_client::csrf_of(&page);
+    let (status, location, body) = web
+        .post(&format!("{run_page}/cancel"), &[("csrf", &token)])
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (303, Some(run_page.as_str())),
+        "{body}"
+    );
+    let rest = stream.rest().await;
+    assert_eq!(statuses(&rest), ["CANCELLED"]);
+    assert_eq!(rest.last().unwrap().event, "end");
+    let page = web.page(&run_page).await;
+    assert!(page.contains("cancelled: from the web page"), "{page}");
+    assert!(
+        !page.contains("Cancel this run"),
+        "an ended run has no cancel"
+    );
+    assert!(!page.contains(">Choose<"), "nor an offer to answer");
+    app.stop().await;
+}

@@ -80,6 +80,23 @@ impl WebClient {
         (status, location, response.text().await.expect("a body"))
     }
 
+    /// GET without following redirects: the status, the `Location`, the body.
+    pub async fn get_raw(&self, path: &str) -> (u16, Option<String>, String) {
+        let response = within(
+            &format!("GET {path}"),
+            self.http.get(format!("{}{path}", self.base)).send(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_owned);
+        (status, location, response.text().await.expect("a body"))
+    }
+
     /// Opens an event stream (`Last-Event-ID` when given).
     pub async fn events(&self, path: &str, last_event_id: Option<&str>) -> SseReader {
         let mut request = self.http.get(format!("{}{path}", self.base));
