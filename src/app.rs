@@ -45,6 +45,8 @@ pub struct App {
     tls: Option<crate::auth::tls::ServerTls>,
     /// `/metrics` is served on the web listener (`metrics = true`).
     serve_metrics: bool,
+    /// What the web page's settings check tests.
+    web_checks: crate::web::Checks,
 }
 
 impl App {
@@ -145,6 +147,7 @@ impl App {
             api_key,
             tls,
             serve_metrics: config.metrics,
+            web_checks: crate::web::Checks::from_config(config),
         })
     }
 
@@ -215,6 +218,7 @@ impl App {
                     workflows: self.workflows.clone(),
                     wanted: self.wanted.clone(),
                     shutdown: streams_stop.clone(),
+                    checks: self.web_checks.clone(),
                 };
                 let web_addr = listener.local_addr().ok();
                 tracing::info!(addr = ?web_addr, tls = self.tls.is_some(), "serving the web page");

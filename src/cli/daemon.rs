@@ -109,17 +109,9 @@ pub(super) fn save_paths_visible(
     locations: &crate::torrent_client::SaveLocations,
     mappings: &[crate::config::PathMapping],
 ) -> Result<ExitCode, CliError> {
-    let map = |remote: &str| crate::import::map_path(remote, mappings);
-    let mut missing: Option<String> = None;
-    let local = map(&locations.save_path);
-    if !local.is_dir() {
-        missing = Some(locations.save_path.clone());
-    }
-    for (save_path, file) in &locations.samples {
-        if missing.is_none() && !map(save_path).join(file).exists() {
-            missing = Some(save_path.clone());
-        }
-    }
+    let missing =
+        crate::import::unseen_save_path(&locations.save_path, &locations.samples, mappings);
+    let local = crate::import::map_path(&locations.save_path, mappings);
     match missing {
         None => {
             println!(

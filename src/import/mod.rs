@@ -22,7 +22,7 @@ mod testutil;
 
 use std::path::{Path, PathBuf};
 
-pub use paths::map_path;
+pub use paths::{map_path, unseen_save_path};
 pub use plan::{Plan, Source};
 
 use crate::config::ImportMode;

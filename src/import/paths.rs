@@ -59,6 +59,24 @@ pub fn map_path(remote: &str, mappings: &[PathMapping]) -> PathBuf {
     }
 }
 
+/// The client's save path that this machine cannot see through `mappings`
+/// (the folder itself, or a sample torrent's first file under it), if any:
+/// what `client test` and the web page's settings check name as the
+/// mapping to add.
+pub fn unseen_save_path(
+    save_path: &str,
+    samples: &[(String, String)],
+    mappings: &[PathMapping],
+) -> Option<String> {
+    if !map_path(save_path, mappings).is_dir() {
+        return Some(save_path.to_owned());
+    }
+    samples
+        .iter()
+        .find(|(path, file)| !map_path(path, mappings).join(file).exists())
+        .map(|(path, _)| path.clone())
+}
+
 /// `D:\…`, `D:/…` or any backslash: a path written by a Windows client.
 fn looks_windows(path: &str) -> bool {
     let b = path.as_bytes();

@@ -41,3 +41,7 @@ mod trd;
 mod upgrade;
 mod wanted;
 mod wanted_cli;
+mod web;
+mod web_browser;
+mod web_client;
+mod web_scene;

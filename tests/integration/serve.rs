@@ -95,9 +95,14 @@ async fn start_server(dir: &Path, musicbrainz: &str) -> Server {
 
 /// Starts `command` (a [`musicagg`] command) as `serve` on a free port,
 /// logging to `dir/serve.log`, and waits for its health check.
-pub async fn spawn_serve(dir: &Path, mut command: Command) -> Server {
+pub async fn spawn_serve(dir: &Path, command: Command) -> Server {
+    spawn_serve_with_http(dir, command, free_port()).await
+}
+
+/// [`spawn_serve`] with the web page on `http_port` (a restarted `serve`
+/// answers the open page at the same address).
+pub async fn spawn_serve_with_http(dir: &Path, mut command: Command, http_port: u16) -> Server {
     let port = free_port();
-    let http_port = free_port();
     let child = command
         .env("MUSICAGG_LISTEN", format!("127.0.0.1:{port}"))
         .env("MUSICAGG_HTTP_LISTEN", format!("127.0.0.1:{http_port}"))

@@ -1,0 +1,57 @@
+// The downloads page's live part: every download event (WatchDownloads'
+// stream) updates its row in place; a new download gets a row. The stream
+// starts at the beginning of the history, so the rows end up as the latest
+// events say whatever happened between rendering and connecting; the SSE
+// id (the event's seq) lets a reconnect resume. textContent only.
+(function () {
+  "use strict";
+  var table = document.getElementById("downloads-table");
+  if (!table) return;
+  var body = table.tBodies[0];
+  var state = document.getElementById("stream-state");
+
+  function cell(tr, cls) {
+    var td = tr.querySelector("td." + cls);
+    return td;
+  }
+
+  function newRow(d) {
+    var tr = document.createElement("tr");
+    tr.dataset.download = d.id;
+    var title = document.createElement("td");
+    title.className = "title";
+    var link = document.createElement("a");
+    link.href = "/albums/" + encodeURIComponent(d.album_id);
+    title.appendChild(link);
+    tr.appendChild(title);
+    ["state", "progress", "size", "message"].forEach(function (cls) {
+      var td = document.createElement("td");
+      td.className = cls;
+      tr.appendChild(td);
+    });
+    var bar = document.createElement("progress");
+    bar.max = 100;
+    var percent = document.createElement("span");
+    percent.className = "percent";
+    cell(tr, "progress").append(bar, " ", percent);
+    body.insertBefore(tr, body.firstChild);
+    var empty = document.getElementById("no-downloads");
+    if (empty) empty.remove();
+    return tr;
+  }
+
+  var source = new EventSource("/downloads/events?after=0");
+  source.addEventListener("open", function () { state.textContent = "live"; });
+  source.addEventListener("error", function () { state.textContent = "reconnecting…"; });
+  source.addEventListener("download", function (e) {
+    var d = JSON.parse(e.data);
+    var tr = body.querySelector("tr[data-download='" + CSS.escape(d.id) + "']") || newRow(d);
+    tr.querySelector("td.title a").textContent = d.title;
+    cell(tr, "state").textContent = d.state;
+    var pct = Math.round(Math.max(0, Math.min(1, d.progress)) * 100);
+    tr.querySelector("progress").value = pct;
+    tr.querySelector(".percent").textContent = pct + " %";
+    cell(tr, "size").textContent = d.size;
+    cell(tr, "message").textContent = d.message;
+  });
+})();

@@ -1,0 +1,72 @@
+//! The downloads page: every download with its state and progress, kept
+//! live by `downloads.js` from the same download events WatchDownloads
+//! streams (`/downloads/events`).
+
+use axum::extract::State;
+use maud::{Markup, html};
+
+use super::error::WebError;
+use super::{Web, layout};
+use crate::store::{DownloadFilter, DownloadRecord};
+
+/// Downloads listed, newest first.
+const SHOWN: i64 = 200;
+
+pub async fn page(State(web): State<Web>) -> Result<Markup, WebError> {
+    let downloads = web
+        .state
+        .workflows
+        .store
+        .list_downloads(&DownloadFilter::default(), 0, SHOWN)
+        .await?;
+    Ok(layout::page(
+        "Downloads",
+        &["downloads.js"],
+        html! {
+            p.meta #stream-state aria-live="polite" {}
+            (table(&downloads))
+        },
+    ))
+}
+
+/// Downloads as a table whose rows `downloads.js` updates in place (by the
+/// download's id).
+pub fn table(downloads: &[DownloadRecord]) -> Markup {
+    html! {
+        div.scroll {
+            table.downloads #downloads-table {
+                thead { tr {
+                    th scope="col" { "Release" }
+                    th scope="col" { "State" }
+                    th scope="col" { "Progress" }
+                    th scope="col" { "Size" }
+                    th scope="col" { "What happened last" }
+                } }
+                tbody {
+                    @for d in downloads { (row(d)) }
+                }
+            }
+            @if downloads.is_empty() {
+                p.empty #no-downloads { "No download yet." }
+            }
+        }
+    }
+}
+
+fn row(d: &DownloadRecord) -> Markup {
+    let percent = (d.progress * 100.0).clamp(0.0, 100.0);
+    html! {
+        tr data-download=(d.id) {
+            td.title {
+                a href={ "/albums/" (d.album_id) } { (d.title) }
+            }
+            td.state { (d.state.as_str().to_uppercase()) }
+            td.progress {
+                progress max="100" value=(format!("{percent:.0}")) aria-label={ "Progress of " (d.title) } {}
+                " " span.percent { (format!("{percent:.0} %")) }
+            }
+            td.size { (layout::bytes(d.size_bytes)) }
+            td.message { (d.message) }
+        }
+    }
+}
