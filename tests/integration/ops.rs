@@ -58,6 +58,8 @@ fn the_systemd_unit_passes_systemd_analyze_verify() {
         "NoNewPrivileges=yes",
         "ReadWritePaths=",
         "Restart=on-failure",
+        // a configuration error (exit 2) is not restarted in a loop
+        "RestartPreventExitStatus=2",
         "Environment=MUSICAGG_DATA_DIR=/var/lib/musicagg",
         "LoadCredential=musicagg.toml:/etc/musicagg/musicagg.toml",
         "CapabilityBoundingSet=\n",
