@@ -232,11 +232,8 @@ impl App {
                         Arc::clone(&workflows.store),
                     ));
                 }
-                let router = crate::auth::web::protect(
-                    router,
-                    self.api_key.clone(),
-                    self.tls.is_some(),
-                );
+                let router =
+                    crate::auth::web::protect(router, self.api_key.clone(), self.tls.is_some());
                 let web_tls = self.tls.as_ref().map(|tls| tls.web.clone());
                 Some(tokio::spawn(async move {
                     let stopped = async move { stopped.cancelled().await };

@@ -221,19 +221,29 @@ impl TorrentClient for Transmission {
             arguments["download-dir"] = json!(dir);
         }
         let reply = self.rpc.send("torrent-add", arguments).await?;
-        let got = match model::added(&reply.result, &reply.arguments)? {
-            Added::New { hash } => hash,
+        let (got, ours) = match model::added(&reply.result, &reply.arguments)? {
+            Added::New { hash } => (hash, true),
             Added::Duplicate { hash } => {
                 tracing::info!(%hash, "Transmission already has the torrent");
-                hash
+                (hash, false)
             }
         };
         if got != hash {
+            // Not what was resolved: take back what we just added (a torrent
+            // the user already had stays), so nothing downloads untracked.
+            if ours && let Err(e) = self.remove(&got, true).await {
+                tracing::warn!(%got, error = %e, "could not remove the mismatched torrent");
+            }
             return Err(TorrentClientError::Refused(format!(
                 "Transmission added the torrent as {got}, not {hash}"
             )));
         }
-        self.label(&hash, format!("run-{}", request.run_id)).await
+        // The torrent is in the daemon now and will be tracked by its hash:
+        // labels are a convenience for the user, never a reason to fail it.
+        if let Err(e) = self.label(&hash, format!("run-{}", request.run_id)).await {
+            tracing::warn!(%hash, error = %e, "could not label the torrent in Transmission");
+        }
+        Ok(())
     }
 
     async fn contains(&self, info_hash: &str) -> Result<bool, TorrentClientError> {

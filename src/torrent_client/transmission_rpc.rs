@@ -13,7 +13,7 @@
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
@@ -28,6 +28,8 @@ use crate::http;
 pub(super) const SESSION_HEADER: &str = "X-Transmission-Session-Id";
 /// `torrent-get` of every torrent can be large on a big seedbox.
 const BODY_CAP: usize = 64 * 1024 * 1024;
+/// How long a refused login keeps us from asking again.
+const REFUSED_PAUSE: Duration = Duration::from_secs(10 * 60);
 
 /// The daemon's answer to one request: `result` is `"success"` or the
 /// daemon's own error message.
@@ -57,6 +59,8 @@ pub(super) struct Rpc {
     /// The id the daemon gave us last (none before the first 409).
     session_id: Mutex<Option<String>>,
     tag: AtomicU64,
+    /// The last refused login (401), when and why.
+    refused: Mutex<Option<(Instant, String)>>,
 }
 
 fn unavailable(message: impl Into<String>) -> TorrentClientError {
@@ -76,6 +80,13 @@ pub(super) fn rpc_url(configured: &str) -> Result<Url, TorrentClientError> {
         return Err(config(format!(
             "transmission.url {configured:?} must be an http:// or https:// URL"
         )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        // Errors name the URL: credentials in it would be shown with them.
+        return Err(config(
+            "transmission.url must not carry a user name or password: \
+             set transmission.username and transmission.password instead",
+        ));
     }
     if url.path() == "/" || url.path().is_empty() {
         url.set_path("/transmission/rpc");
@@ -109,6 +120,7 @@ impl Rpc {
             credentials,
             session_id: Mutex::new(None),
             tag: AtomicU64::new(1),
+            refused: Mutex::new(None),
         })
     }
 
@@ -130,6 +142,35 @@ impl Rpc {
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(id);
     }
 
+    /// A refused login (401) within [`REFUSED_PAUSE`]: not sent again.
+    /// Transmission's anti-brute-force setting locks the RPC (for everyone,
+    /// the user's own remote apps too) after 100 failed logins; a poll every
+    /// few seconds would get there within minutes.
+    fn still_refused(&self) -> Option<TorrentClientError> {
+        let refused = self
+            .refused
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match &*refused {
+            Some((at, why)) if at.elapsed() < REFUSED_PAUSE => Some(config(format!(
+                "{why} (not asked again for {} minutes after a refusal)",
+                REFUSED_PAUSE.as_secs() / 60
+            ))),
+            _ => None,
+        }
+    }
+
+    fn remember_refusal(&self, e: &TorrentClientError) {
+        let why = match e {
+            TorrentClientError::Config(why) => why.clone(),
+            other => other.to_string(),
+        };
+        *self
+            .refused
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((Instant::now(), why));
+    }
+
     fn unreachable(&self, e: &reqwest::Error) -> TorrentClientError {
         let why = if e.is_timeout() {
             "timed out"
@@ -144,6 +185,9 @@ impl Rpc {
     /// Sends one request and returns the daemon's reply, whatever its
     /// `result`. Answers a 409 with the id it carries, once.
     pub async fn send(&self, method: &str, arguments: Value) -> Result<Reply, TorrentClientError> {
+        if let Some(refusal) = self.still_refused() {
+            return Err(refusal);
+        }
         let tag = self.tag.fetch_add(1, Ordering::Relaxed);
         let body = serde_json::json!({"method": method, "arguments": arguments, "tag": tag});
         let mut handshakes = 0;
@@ -184,7 +228,12 @@ impl Rpc {
                 self.store_id(id);
                 continue;
             }
-            self.check_status(method, status)?;
+            if let Err(e) = self.check_status(method, status) {
+                if status == StatusCode::UNAUTHORIZED {
+                    self.remember_refusal(&e);
+                }
+                return Err(e);
+            }
             let bytes = http::read_capped(response, BODY_CAP)
                 .await
                 .map_err(|e| unavailable(format!("Transmission {method}: {e}")))?;
@@ -294,6 +343,13 @@ mod tests {
         );
         assert!(rpc_url("127.0.0.1:9091").is_err());
         assert!(rpc_url("ftp://x/").is_err());
+        // Credentials belong in username/password: a URL is shown in errors.
+        let error = rpc_url("http://admin:hunter2@127.0.0.1:9091")
+            .unwrap_err()
+            .to_string();
+        assert!(!error.contains("hunter2"), "{error}");
+        assert!(error.contains("transmission.password"), "{error}");
+        assert!(rpc_url("http://admin@127.0.0.1:9091").is_err());
     }
 
     #[tokio::test]
@@ -408,12 +464,6 @@ mod tests {
             }
         };
         let cases: Vec<(ResponseTemplate, &str, bool)> = vec![
-            (
-                ResponseTemplate::new(401)
-                    .insert_header("WWW-Authenticate", "Basic realm=\"Transmission\""),
-                "refused the username or password",
-                true,
-            ),
             (ResponseTemplate::new(403), "rpc-whitelist", true),
             (ResponseTemplate::new(421), "rpc-host-whitelist", true),
             (ResponseTemplate::new(404), "/transmission/rpc", true),
@@ -439,6 +489,13 @@ mod tests {
                 "larger than",
                 false,
             ),
+            // last: a refusal is remembered (see the next test)
+            (
+                ResponseTemplate::new(401)
+                    .insert_header("WWW-Authenticate", "Basic realm=\"Transmission\""),
+                "refused the username or password",
+                true,
+            ),
         ];
         for (template, expected, is_config) in cases {
             answer(template).await;
@@ -454,6 +511,33 @@ mod tests {
             );
             assert!(!err.to_string().contains("s3cret"));
         }
+    }
+
+    /// Transmission locks its RPC after 100 failed logins: a refusal is
+    /// not sent again at every poll.
+    #[tokio::test]
+    async fn a_refused_login_is_not_retried_at_once() {
+        let server = MockServer::start().await;
+        let rpc = Rpc::new(&settings(&server.uri())).unwrap();
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(401))
+            .expect(1)
+            .mount(&server)
+            .await;
+        for _ in 0..3 {
+            let err = rpc
+                .call("torrent-get", serde_json::json!({}))
+                .await
+                .unwrap_err();
+            assert!(matches!(err, TorrentClientError::Config(_)), "{err:?}");
+            assert!(err.to_string().contains("username or password"), "{err}");
+        }
+        let err = rpc
+            .call("torrent-get", serde_json::json!({}))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("not asked again"), "{err}");
+        // MockServer checks `expect(1)` when dropped.
     }
 
     #[test]
