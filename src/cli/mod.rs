@@ -56,6 +56,24 @@ struct ServerArg {
     ca_cert: Option<PathBuf>,
 }
 
+impl ServerArg {
+    /// ` --server URL --ca-cert PEM` as far as they differ from the
+    /// defaults: what a printed command needs to reach the same server. The
+    /// API key is never printed (`$MUSICAGG_API_KEY` carries it).
+    fn resume_options(&self) -> String {
+        let mut options = String::new();
+        if self.server != DEFAULT_SERVER {
+            options.push_str(&format!(" --server {}", self.server));
+        }
+        if let Some(ca) = &self.ca_cert {
+            options.push_str(&format!(" --ca-cert {}", ca.display()));
+        }
+        options
+    }
+}
+
+const DEFAULT_SERVER: &str = "http://127.0.0.1:50051";
+
 /// The gRPC client every command uses: the API key goes with every call.
 pub(crate) type Client = MusicAggregatorServiceClient<
     tonic::service::interceptor::InterceptedService<Channel, crate::auth::client::SendKey>,
@@ -391,6 +409,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             server,
         } => {
             let client = connect(&server).await?;
+            let connection = server.resume_options();
             let mut resume = monitor::Resume {
                 after_seq,
                 run_id: run_id.unwrap_or_default(),
@@ -402,6 +421,8 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
                     manual,
                     json,
                     keep_wanted: !once,
+                    follow,
+                    connection: &connection,
                 };
                 let (code, result) = monitor::run(client.clone(), request, resume).await?;
                 let download = result

@@ -53,6 +53,11 @@ pub(super) struct Request<'a> {
     pub json: bool,
     /// Keep the album on the wanted list (the default; `--once` clears it).
     pub keep_wanted: bool,
+    /// `--follow`: the download is followed after the run.
+    pub follow: bool,
+    /// The options naming the server (`--server`, `--ca-cert`) as given,
+    /// for the resume command; never the API key.
+    pub connection: &'a str,
 }
 
 /// How one stream ended.
@@ -300,12 +305,18 @@ fn resume_command(request: &Request<'_>, position: &Position) -> String {
             position.run_id, position.last_seq
         ));
     }
-    for (flag, on) in [("--manual", request.manual), ("--json", request.json)] {
+    for (flag, on) in [
+        ("--manual", request.manual),
+        ("--json", request.json),
+        ("--follow", request.follow),
+        ("--once", !request.keep_wanted),
+    ] {
         if on {
             command.push(' ');
             command.push_str(flag);
         }
     }
+    command.push_str(request.connection);
     command
 }
 
@@ -491,6 +502,8 @@ mod tests {
         manual: true,
         json: false,
         keep_wanted: true,
+        follow: false,
+        connection: "",
     };
 
     #[test]
@@ -511,6 +524,25 @@ mod tests {
         let said = gone_or_refused(broken, &REQUEST, &position("", 0)).to_string();
         assert!(
             said.contains("`musicagg monitor ALBUM --quality mp3-320 --manual`"),
+            "{said}"
+        );
+        // What the watch was doing and where the server is go with it.
+        let following = Request {
+            follow: true,
+            keep_wanted: false,
+            manual: false,
+            connection: " --server https://nas:50051 --ca-cert /etc/ca.pem",
+            ..REQUEST
+        };
+        let broken = tonic::Status::from_error(Box::new(std::io::Error::from(
+            std::io::ErrorKind::ConnectionReset,
+        )));
+        let said = gone_or_refused(broken, &following, &position("RUN", 7)).to_string();
+        assert!(
+            said.contains(
+                "`musicagg monitor ALBUM --quality mp3-320 --run-id RUN --after-seq 7 \
+                 --follow --once --server https://nas:50051 --ca-cert /etc/ca.pem`"
+            ),
             "{said}"
         );
     }
