@@ -41,6 +41,8 @@ pub struct App {
     wanted: crate::wanted::Wanted,
     /// `api_key`, ready to check (none: both listeners open).
     api_key: Option<Arc<crate::auth::ApiKey>>,
+    /// What the web listener asks of a browser's `Host` and `Origin`.
+    web_origin: crate::auth::origin::OriginPolicy,
     /// `[tls]`, loaded (none: plaintext).
     tls: Option<crate::auth::tls::ServerTls>,
     /// `/metrics` is served on the web listener (`metrics = true`).
@@ -144,6 +146,10 @@ impl App {
             workflows,
             tracker,
             wanted,
+            web_origin: crate::auth::origin::OriginPolicy {
+                // The loopback-only default: a rebound name must not reach it.
+                literal_hosts_only: api_key.is_none() && !config.allow_unauthenticated,
+            },
             api_key,
             tls,
             serve_metrics: config.metrics,
@@ -234,6 +240,8 @@ impl App {
                 }
                 let router =
                     crate::auth::web::protect(router, self.api_key.clone(), self.tls.is_some());
+                // Outermost: `/login` and `/logout` are covered too.
+                let router = crate::auth::origin::guard(router, self.web_origin);
                 let web_tls = self.tls.as_ref().map(|tls| tls.web.clone());
                 Some(tokio::spawn(async move {
                     let stopped = async move { stopped.cancelled().await };

@@ -4,7 +4,9 @@
 //! carries the key ([`grpc`]), and the web listener asks for it in a header
 //! or a login cookie ([`web`]). `[tls]` puts both listeners behind TLS
 //! ([`tls`]). [`exposure`] keeps `serve` from opening a non-loopback port
-//! without a key, and [`client`] is the command line's side of all this.
+//! without a key, [`origin`] keeps other sites' pages (DNS rebinding, forms
+//! posted from elsewhere) away from the web page, and [`client`] is the
+//! command line's side of all this.
 //!
 //! The key is compared in constant time and never logged: it lives in a
 //! `SecretString` in the configuration and only as HMAC material here.
@@ -13,6 +15,7 @@ pub mod client;
 pub mod exposure;
 pub mod grpc;
 mod key;
+pub mod origin;
 pub mod tls;
 pub mod web;
 

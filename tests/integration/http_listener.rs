@@ -40,3 +40,36 @@ async fn an_empty_http_listen_turns_the_web_listener_off() {
     assert_eq!(app.http, None);
     app.stop().await;
 }
+
+/// DNS rebinding: with no key (the loopback default) a name that is not an
+/// address or `localhost` is refused, so a rebound site never reads a page
+/// (nor its CSRF token); a change posted from another origin is refused
+/// whatever the key.
+#[tokio::test]
+async fn other_sites_pages_are_kept_away_from_the_web_page() {
+    let app = TestApp::spawn(Backend::Sqlite, Providers::stand_ins()).await;
+    let http = app.http.expect("the web listener");
+    let client = http_client();
+    let page = |host: String| {
+        client
+            .get(format!("http://{http}/"))
+            .header("host", host)
+            .send()
+    };
+    let rebound = page(format!("evil.example:{}", http.port())).await.unwrap();
+    assert_eq!(rebound.status(), 421);
+    assert!(rebound.text().await.unwrap().contains("api_key"));
+    let named = page(format!("localhost:{}", http.port())).await.unwrap();
+    assert_eq!(named.status(), 200);
+
+    let post = client
+        .post(format!("http://{http}/wanted/{}/remove", crate::stream::ALBUM))
+        .header("origin", "http://evil.example")
+        .form(&[("csrf", "whatever")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), 403);
+    assert!(post.text().await.unwrap().contains("own page"));
+    app.stop().await;
+}
