@@ -245,7 +245,16 @@ impl Workflows {
                 .ok_or(AttachError::UnknownRun(run_id))?
                 .key(),
         };
-        if &actual != key {
+        // A run of an id MusicBrainz has since merged is still that run:
+        // compare canonical ids on both sides.
+        let same = &actual == key
+            || (actual.quality == key.quality
+                && self
+                    .store
+                    .canonical_album_id(&actual.album_id)
+                    .await?
+                    .is_some_and(|canonical| canonical == key.album_id));
+        if !same {
             return Err(AttachError::WrongRun {
                 run_id,
                 actual,

@@ -432,6 +432,17 @@ async fn a_merged_id_is_an_alias_of_the_same_album_and_workflow() {
         .into_inner();
     assert_eq!(runs.runs.len(), 1);
     assert_eq!(runs.runs[0].run_id, again.result().run_id);
+    // The first run, stored under the old id, is still reachable by its id
+    // with either album id (a page or a CLI resuming it after the merge).
+    for album_id in [old, RG] {
+        let replay = app
+            .watch_to_end(pb::StartMonitorRequest {
+                run_id: first.result().run_id.clone(),
+                ..start(album_id, pb::Quality::Lossless)
+            })
+            .await;
+        assert_eq!(replay.result().run_id, first.result().run_id);
+    }
     app.stop().await;
 }
 
