@@ -32,6 +32,9 @@ use crate::workflow::Workflows;
 
 pub use crate::workflow::Providers;
 
+/// How long open web responses may take to finish once the service stops.
+const WEB_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub struct App {
     listener: TcpListener,
     /// The web page's listener (`http_listen`), when it is on.
@@ -295,11 +298,21 @@ impl App {
             .serve_with_incoming_shutdown(TcpListenerStream::new(self.listener), stop)
             .await
             .context("gRPC server")?;
-        if let Some(web) = web {
-            match web.await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::warn!(error = %e, "web server"),
-                Err(e) => tracing::warn!(error = %e, "web server task"),
+        if let Some(mut web) = web {
+            // Its streams ended with the stop token; a response stuck on a
+            // client that went silent (a phone off Wi-Fi) must not hold the
+            // process until TCP gives up.
+            match tokio::time::timeout(WEB_SHUTDOWN_GRACE, &mut web).await {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(e))) => tracing::warn!(error = %e, "web server"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "web server task"),
+                Err(_) => {
+                    tracing::warn!(
+                        grace = ?WEB_SHUTDOWN_GRACE,
+                        "web connections still open at shutdown: closed"
+                    );
+                    web.abort();
+                }
             }
         }
         tracing::info!("stopped");

@@ -63,7 +63,10 @@ async fn other_sites_pages_are_kept_away_from_the_web_page() {
     assert_eq!(named.status(), 200);
 
     let post = client
-        .post(format!("http://{http}/wanted/{}/remove", crate::stream::ALBUM))
+        .post(format!(
+            "http://{http}/wanted/{}/remove",
+            crate::stream::ALBUM
+        ))
         .header("origin", "http://evil.example")
         .form(&[("csrf", "whatever")])
         .send()
@@ -72,4 +75,23 @@ async fn other_sites_pages_are_kept_away_from_the_web_page() {
     assert_eq!(post.status(), 403);
     assert!(post.text().await.unwrap().contains("own page"));
     app.stop().await;
+}
+
+/// A web client that went silent mid-request (a phone off Wi-Fi) does not
+/// keep the service from stopping: the web server gets a short grace, then
+/// its connections are closed (`TestApp::stop` fails after 20 s otherwise).
+#[tokio::test]
+async fn a_silent_web_client_does_not_hold_the_shutdown() {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::spawn(Backend::Sqlite, Providers::stand_ins()).await;
+    let http = app.http.expect("the web listener");
+    let mut silent = tokio::net::TcpStream::connect(http).await.unwrap();
+    // Half a request: the server waits for the rest of its headers.
+    silent
+        .write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    app.stop().await;
+    drop(silent);
 }
