@@ -73,6 +73,30 @@ impl App {
         store: Arc<dyn Store>,
         mut providers: Providers,
     ) -> anyhow::Result<Self> {
+        // The key, TLS and both ports first: a second `serve` started by
+        // mistake on the same database fails here, before its recovery
+        // could mark the running instance's runs "interrupted by restart".
+        let api_key = match &config.api_key {
+            Some(key) => {
+                use secrecy::ExposeSecret;
+                Some(Arc::new(
+                    crate::auth::ApiKey::new(key.expose_secret()).context("api_key")?,
+                ))
+            }
+            None => None,
+        };
+        let tls = config.tls.as_ref().map(|tls| tls.load()).transpose()?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("listening on {}", config.listen))?;
+        let http_listener = match config.http_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("listening on {addr} (http_listen)"))?,
+            ),
+            None => None,
+        };
         // Metered at the trait boundary, whichever client it is.
         providers.torrent_client = crate::metrics::MeteredTorrentClient::wrap(
             providers.torrent_client,
@@ -121,27 +145,6 @@ impl App {
             Err(e) => tracing::warn!(error = %e, "could not finish interrupted failures"),
         }
         let tracker = Tracker::new(workflows.clone(), TrackerOptions::from_config(config));
-        let api_key = match &config.api_key {
-            Some(key) => {
-                use secrecy::ExposeSecret;
-                Some(Arc::new(
-                    crate::auth::ApiKey::new(key.expose_secret()).context("api_key")?,
-                ))
-            }
-            None => None,
-        };
-        let tls = config.tls.as_ref().map(|tls| tls.load()).transpose()?;
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .with_context(|| format!("listening on {}", config.listen))?;
-        let http_listener = match config.http_listen {
-            Some(addr) => Some(
-                TcpListener::bind(addr)
-                    .await
-                    .with_context(|| format!("listening on {addr} (http_listen)"))?,
-            ),
-            None => None,
-        };
         let wanted = crate::wanted::Wanted::new(workflows.clone(), config.wanted.clone());
         Ok(Self {
             listener,

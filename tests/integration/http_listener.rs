@@ -95,3 +95,39 @@ async fn a_silent_web_client_does_not_hold_the_shutdown() {
     app.stop().await;
     drop(silent);
 }
+
+/// A second `serve` started by mistake on the same database and port fails
+/// to bind before its start-up recovery could mark the running instance's
+/// unfinished runs "interrupted by restart".
+#[tokio::test]
+async fn a_second_instance_on_a_taken_port_leaves_the_first_ones_runs_alone() {
+    use musicagg::model::{AlbumId, Quality, RunId, WorkflowKey};
+    let db = TestDb::new(Backend::Sqlite).await;
+    let mut config = crate::harness::test_config(&db);
+    let first = TestApp::spawn_on(db, Providers::stand_ins(), |_| {}).await;
+    // A run the first instance is in the middle of (as far as the store says).
+    let run_id = RunId::new();
+    let key = WorkflowKey {
+        album_id: AlbumId::parse(crate::stream::ALBUM).unwrap(),
+        quality: Quality::Lossless,
+    };
+    first
+        .workflows
+        .store
+        .create_run(run_id, &key)
+        .await
+        .unwrap();
+
+    config.listen = first.addr;
+    let error = match musicagg::App::build_with(&config, Providers::stand_ins()).await {
+        Ok(_) => panic!("the taken port must refuse the second instance"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(error.contains("listening on"), "{error}");
+    let run = first.workflows.store.run(run_id).await.unwrap().unwrap();
+    assert!(
+        run.finished_at.is_none(),
+        "the second instance recovered nothing: {run:?}"
+    );
+    first.stop().await;
+}
