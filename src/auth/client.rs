@@ -83,5 +83,5 @@ pub fn endpoint(server: &str, ca_cert: Option<&Path>) -> Result<Endpoint, Client
     };
     endpoint
         .tls_config(tls)
-        .map_err(|e| ClientSetupError::Tls(server.to_owned(), super::tls::error_chain(&e)))
+        .map_err(|e| ClientSetupError::Tls(server.to_owned(), crate::cli::error_chain(&e)))
 }

@@ -9,6 +9,7 @@
 mod choose;
 mod daemon;
 mod downloads;
+mod error;
 mod monitor;
 mod output;
 mod transmission_test;
@@ -20,9 +21,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use tonic::transport::Channel;
 
-use crate::config::{Config, ConfigError};
+use crate::config::Config;
 use crate::model::{Quality, WorkflowStatus};
 use crate::proto::v1::music_aggregator_service_client::MusicAggregatorServiceClient;
+pub use error::CliError;
+pub use error::error_chain;
+pub(crate) use error::went_away;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -316,65 +320,6 @@ impl From<QualityArg> for Quality {
     }
 }
 
-/// Errors at the edge, each with its exit code.
-#[derive(Debug, thiserror::Error)]
-pub enum CliError {
-    #[error("{0}")]
-    Usage(String),
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error(
-        "cannot reach the musicagg server at {server}: {reason} (is `musicagg serve` running?)"
-    )]
-    Unreachable { server: String, reason: String },
-    #[error("the server refused: {}: {}", code_name(.0.code()), .0.message())]
-    Rpc(tonic::Status),
-    /// The connection broke mid-call (the server died or restarted): not a
-    /// refusal. The text says how to pick up again, when there is a way.
-    #[error("the server went away{0}")]
-    Gone(String),
-    /// A service (ours or the torrent client) failed us mid-way.
-    #[error("{0}")]
-    Service(String),
-    #[error("{0:#}")]
-    Other(#[from] anyhow::Error),
-}
-
-impl From<tonic::Status> for CliError {
-    fn from(status: tonic::Status) -> Self {
-        if went_away(&status) {
-            CliError::Gone(String::new())
-        } else {
-            CliError::Rpc(status)
-        }
-    }
-}
-
-/// A status our side made up because the connection broke (tonic keeps the
-/// transport error as its source, or names the h2 failure): not an answer
-/// the server chose to send. (The server's own UNAVAILABLE, e.g. MusicBrainz
-/// down, is an answer.)
-pub(crate) fn went_away(status: &tonic::Status) -> bool {
-    std::error::Error::source(status).is_some() || status.message().starts_with("h2 protocol error")
-}
-
-fn code_name(code: tonic::Code) -> String {
-    format!("{code:?}")
-}
-
-impl CliError {
-    fn exit_code(&self) -> u8 {
-        match self {
-            CliError::Usage(_) | CliError::Config(_) => 2,
-            CliError::Unreachable { .. }
-            | CliError::Rpc(_)
-            | CliError::Gone(_)
-            | CliError::Service(_) => 3,
-            CliError::Other(_) => 1,
-        }
-    }
-}
-
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -618,19 +563,4 @@ async fn connect(server: &ServerArg) -> Result<Client, CliError> {
             reason: error_chain(&e),
         })?;
     Ok(MusicAggregatorServiceClient::with_interceptor(channel, key))
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        // tonic repeats its source in its own message: say it once
-        let part = s.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        source = s.source();
-    }
-    text
 }
