@@ -97,7 +97,7 @@ pub async fn page(
             }
             section aria-labelledby="downloads" {
                 h2 #downloads { "Downloads" }
-                (downloads::table(&downloads))
+                (downloads::table(&downloads, None))
             }
             section aria-labelledby="tracks" {
                 h2 #tracks { "Tracklist" }

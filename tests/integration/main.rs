@@ -44,4 +44,5 @@ mod wanted_cli;
 mod web;
 mod web_browser;
 mod web_client;
+mod web_live;
 mod web_scene;

@@ -1,8 +1,9 @@
 // The downloads page's live part: every download event (WatchDownloads'
-// stream) updates its row in place; a new download gets a row. The stream
-// starts at the beginning of the history, so the rows end up as the latest
-// events say whatever happened between rendering and connecting; the SSE
-// id (the event's seq) lets a reconnect resume. textContent only.
+// stream) updates its row in place; a new download gets a row on top. The
+// stream starts at the table's data-after, the newest event's seq when the
+// server rendered the rows, so nothing already shown is replayed and a row
+// not on the page is a download newer than the page; the SSE id (the
+// event's seq) lets a reconnect resume. textContent only.
 (function () {
   "use strict";
   var table = document.getElementById("downloads-table");
@@ -40,7 +41,8 @@
     return tr;
   }
 
-  var source = new EventSource("/downloads/events?after=0");
+  var after = /^[0-9]+$/.test(table.dataset.after || "") ? table.dataset.after : "0";
+  var source = new EventSource("/downloads/events?after=" + after);
   source.addEventListener("open", function () { state.textContent = "live"; });
   source.addEventListener("error", function () { state.textContent = "reconnecting…"; });
   source.addEventListener("download", function (e) {
