@@ -17,7 +17,7 @@ fn web(app: &TestApp) -> WebClient {
 }
 
 /// "Get it" on the album page; the run's page address.
-async fn get_it(web: &WebClient, mode: &str) -> String {
+pub async fn get_it(web: &WebClient, mode: &str) -> String {
     let token = web.token(&format!("/albums/{ALBUM}")).await;
     let (status, location, body) = web
         .post(

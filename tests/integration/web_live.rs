@@ -6,8 +6,10 @@ use musicagg::config::Seconds;
 use musicagg::model::{AlbumId, DownloadState, Quality, RunId, WorkflowKey};
 use musicagg::store::{DownloadFilter, DownloadRecord, NewDownload};
 
-use crate::doubles::Fake;
-use crate::harness::{Backend, TestApp, TestDb};
+use prometheus_parse::{Scrape, Value};
+
+use crate::doubles::{Fake, Step};
+use crate::harness::{Backend, TestApp, TestDb, within};
 use crate::web_client::WebClient;
 
 fn web(app: &TestApp) -> WebClient {
@@ -111,4 +113,59 @@ async fn the_downloads_page_streams_only_what_follows_it_on_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_downloads_page_streams_only_what_follows_it_on_sqlite() {
     the_downloads_page_streams_only_what_follows_it(Backend::Sqlite).await;
+}
+
+/// `musicagg_open_streams{kind}` in a scrape of `/metrics` (0 when absent).
+async fn open_streams(web: &WebClient, kind: &str) -> f64 {
+    let text = web.page("/metrics").await;
+    let scrape = Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).expect("parses");
+    scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == "musicagg_open_streams" && s.labels.get("kind") == Some(kind))
+        .map(|s| match s.value {
+            Value::Gauge(v) | Value::Untyped(v) => v,
+            ref other => panic!("open_streams is a gauge: {other:?}"),
+        })
+        .unwrap_or(0.0)
+}
+
+/// Waits until the gauge of `kind` reads `value` (a stream's task ends just
+/// after its last message is sent).
+async fn until_open_streams(web: &WebClient, kind: &str, value: f64) {
+    within(&format!("open_streams{{{kind}}} = {value}"), async {
+        while open_streams(web, kind).await != value {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+}
+
+/// The web page's streams count in `musicagg_open_streams` while they are
+/// open, under their own kinds, and not after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_web_streams_are_counted_while_open() {
+    let mut fake = Fake::default();
+    let search = fake.gate(Step::Search);
+    let (_, providers) = fake.into_providers();
+    let app = TestApp::spawn(Backend::Sqlite, providers).await;
+    let web = web(&app);
+    assert_eq!(open_streams(&web, "web_run").await, 0.0);
+
+    let run_page = crate::web::get_it(&web, "automatic").await;
+    search.reached().await;
+    let stream = web.events(&format!("{run_page}/events"), None).await;
+    // Raised before the response: no wait.
+    assert_eq!(open_streams(&web, "web_run").await, 1.0);
+    assert_eq!(open_streams(&web, "monitor_album").await, 0.0);
+    search.open();
+    let rest = stream.rest().await;
+    assert_eq!(rest.last().map(|m| m.event.as_str()), Some("end"));
+    until_open_streams(&web, "web_run", 0.0).await;
+
+    let downloads = web.events("/downloads/events", None).await;
+    assert_eq!(open_streams(&web, "web_downloads").await, 1.0);
+    drop(downloads);
+    until_open_streams(&web, "web_downloads", 0.0).await;
+    app.stop().await;
 }
