@@ -524,7 +524,7 @@ async fn the_settings_check_tests_the_indexers_and_the_client() {
     let (status, _, body) = web.post("/settings/client", &[("csrf", &token)]).await;
     assert_eq!(status, 200, "{body}");
     assert!(
-        body.contains("FAIL") && body.contains("no [qbittorrent] section"),
+        body.contains("FAIL") && body.contains("no [qbittorrent] or [transmission] section"),
         "{body}"
     );
     app.stop().await;

@@ -6,11 +6,13 @@ use musicagg::config::Seconds;
 use musicagg::model::{AlbumId, DownloadState, Quality, RunId, WorkflowKey};
 use musicagg::store::{DownloadFilter, DownloadRecord, NewDownload};
 
+use musicagg::Providers;
 use prometheus_parse::{Scrape, Value};
 
 use crate::doubles::{Fake, Step};
 use crate::harness::{Backend, TestApp, TestDb, within};
-use crate::web_client::WebClient;
+use crate::trd::{PASSWORD, Trd};
+use crate::web_client::{WebClient, csrf_of};
 
 fn web(app: &TestApp) -> WebClient {
     WebClient::new(app.http.expect("the web listener is on in tests"))
@@ -167,5 +169,56 @@ async fn the_web_streams_are_counted_while_open() {
     assert_eq!(open_streams(&web, "web_downloads").await, 1.0);
     drop(downloads);
     until_open_streams(&web, "web_downloads", 0.0).await;
+    app.stop().await;
+}
+
+/// With only `[transmission]` configured, the settings check tests that
+/// client (a real transmission-daemon) and says it grabs, as `musicagg
+/// client test` does; a refused password is a FAIL line naming the client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_settings_check_tests_transmission_when_it_grabs() {
+    let trd = Trd::start().await;
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = TestApp::spawn_on(db, Providers::stand_ins(), |c| {
+        c.transmission = Some(trd.config(PASSWORD));
+    })
+    .await;
+    let client = web(&app);
+    let page = client.page("/settings").await;
+    assert!(
+        page.contains(&format!("Transmission at <code>{}</code> — grabs", trd.url)),
+        "{page}"
+    );
+    assert!(!page.contains("No [qbittorrent]"), "{page}");
+    let token = csrf_of(&page);
+    let (status, _, body) = client.post("/settings/client", &[("csrf", &token)]).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(!body.contains("FAIL"), "{body}");
+    for line in [
+        "<span class=\"status ok\">PASS</span> Transmission 3.00 (",
+        "logged in as musicagg",
+        "labels [&quot;musicagg&quot;]",
+        &format!("save path {} is visible here", trd.downloads.display()),
+        "transmission grabs (torrent_client)",
+    ] {
+        assert!(body.contains(line), "{line:?} in {body}");
+    }
+    app.stop().await;
+
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = TestApp::spawn_on(db, Providers::stand_ins(), |c| {
+        c.transmission = Some(trd.config("wrong"));
+    })
+    .await;
+    let client = web(&app);
+    let token = client.token("/settings").await;
+    let (status, _, body) = client.post("/settings/client", &[("csrf", &token)]).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("FAIL")
+            && body.contains("Transmission: ")
+            && body.contains("refused the username or password"),
+        "{body}"
+    );
     app.stop().await;
 }
