@@ -45,4 +45,5 @@ mod web;
 mod web_browser;
 mod web_client;
 mod web_live;
+mod web_pages;
 mod web_scene;
