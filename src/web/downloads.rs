@@ -65,16 +65,19 @@ fn row(d: &DownloadRecord) -> Markup {
     let percent = (d.progress * 100.0).clamp(0.0, 100.0);
     html! {
         tr data-download=(d.id) {
-            td.title {
+            // data-label: a phone shows each cell as "label value" (the
+            // card layout hides the header row); downloads.js labels its
+            // new rows the same way.
+            td.title data-label="Release" {
                 a href={ "/albums/" (d.album_id) } { (d.title) }
             }
-            td.state { (d.state.as_str().to_uppercase()) }
-            td.progress {
+            td.state data-label="State" { (d.state.as_str().to_uppercase()) }
+            td.progress data-label="Progress" {
                 progress max="100" value=(format!("{percent:.0}")) aria-label={ "Progress of " (d.title) } {}
                 " " span.percent { (format!("{percent:.0} %")) }
             }
-            td.size { (layout::bytes(d.size_bytes)) }
-            td.message { (d.message) }
+            td.size data-label="Size" { (layout::bytes(d.size_bytes)) }
+            td.message data-label="What happened last" { (d.message) }
         }
     }
 }

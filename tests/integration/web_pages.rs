@@ -46,3 +46,38 @@ async fn an_old_album_id_shows_the_canonical_albums_runs() {
     );
     app.stop().await;
 }
+
+/// Every cell of the candidates and downloads tables (`<td…>` tags of
+/// `html`), with whether it names its column.
+fn cells(html: &str) -> Vec<(String, bool)> {
+    html.match_indices("<td")
+        .map(|(at, _)| {
+            let tag = &html[at..at + html[at..].find('>').expect("the tag's end")];
+            (tag.to_owned(), tag.contains(" data-label=\""))
+        })
+        .collect()
+}
+
+/// On a phone the tables are cards without their header row: every cell
+/// carries its column's name, which the stylesheet shows before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_table_cell_names_its_column_for_the_phone_cards() {
+    let (_, providers) = crate::doubles::Fake::default().into_providers();
+    let app = TestApp::spawn(Backend::Sqlite, providers).await;
+    let web = WebClient::new(app.http.expect("the web listener"));
+    let run_page = crate::web::get_it(&web, "automatic").await;
+    web.events(&format!("{run_page}/events"), None)
+        .await
+        .rest()
+        .await;
+    for path in ["/downloads".to_owned(), format!("{run_page}/candidates")] {
+        let html = web.page(&path).await;
+        let cells = cells(&html);
+        assert!(cells.len() >= 5, "{path}: {html}");
+        let unlabelled: Vec<_> = cells.iter().filter(|(_, labelled)| !labelled).collect();
+        assert!(unlabelled.is_empty(), "{path}: {unlabelled:?}");
+    }
+    let css = web.page("/assets/site.css").await;
+    assert!(css.contains("content: attr(data-label)"), "{css}");
+    app.stop().await;
+}

@@ -21,17 +21,21 @@
     tr.dataset.download = d.id;
     var title = document.createElement("td");
     title.className = "title";
+    title.dataset.label = "Release";
     var link = document.createElement("a");
     link.href = "/albums/" + encodeURIComponent(d.album_id);
     title.appendChild(link);
     tr.appendChild(title);
-    ["state", "progress", "size", "message"].forEach(function (cls) {
+    // The phone layout shows each cell's column from data-label.
+    [["state", "State"], ["progress", "Progress"], ["size", "Size"], ["message", "What happened last"]].forEach(function (c) {
       var td = document.createElement("td");
-      td.className = cls;
+      td.className = c[0];
+      td.dataset.label = c[1];
       tr.appendChild(td);
     });
     var bar = document.createElement("progress");
     bar.max = 100;
+    bar.setAttribute("aria-label", "Progress of " + d.title);
     var percent = document.createElement("span");
     percent.className = "percent";
     cell(tr, "progress").append(bar, " ", percent);
