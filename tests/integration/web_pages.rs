@@ -81,3 +81,24 @@ async fn every_table_cell_names_its_column_for_the_phone_cards() {
     assert!(css.contains("content: attr(data-label)"), "{css}");
     app.stop().await;
 }
+
+/// A long wanted list is cut at 500 rows, and the page says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wanted_page_shows_at_most_500_albums_and_says_so() {
+    let (_, providers) = crate::doubles::Fake::default().into_providers();
+    let app = TestApp::spawn(Backend::Sqlite, providers).await;
+    let web = WebClient::new(app.http.expect("the web listener"));
+    let wanted = musicagg::wanted::Wanted::new(app.workflows.clone(), Default::default());
+    for n in 0..501 {
+        let key = musicagg::model::WorkflowKey {
+            album_id: musicagg::model::AlbumId::parse(&format!("00000000-0000-4000-8000-{n:012}"))
+                .unwrap(),
+            quality: musicagg::model::Quality::Lossless,
+        };
+        wanted.keep(&key).await.unwrap();
+    }
+    let page = web.page("/wanted").await;
+    assert_eq!(page.matches("<li data-album=").count(), 500);
+    assert!(page.contains("The first 500 of 501 albums"), "{page}");
+    app.stop().await;
+}
