@@ -48,7 +48,18 @@
   var after = /^[0-9]+$/.test(table.dataset.after || "") ? table.dataset.after : "0";
   var source = new EventSource("/downloads/events?after=" + after);
   source.addEventListener("open", function () { state.textContent = "live"; });
-  source.addEventListener("error", function () { state.textContent = "reconnecting…"; });
+  source.addEventListener("error", function () {
+    // A reconnect answered with anything but a stream (401 after the key
+    // changed) closes the EventSource for good: say so.
+    if (source.readyState === EventSource.CLOSED) {
+      var reload = document.createElement("a");
+      reload.href = window.location.href;
+      reload.textContent = "reload the page";
+      state.replaceChildren("The live connection was refused: ", reload, ".");
+    } else {
+      state.textContent = "reconnecting…";
+    }
+  });
   source.addEventListener("download", function (e) {
     var d = JSON.parse(e.data);
     var tr = body.querySelector("tr[data-download='" + CSS.escape(d.id) + "']") || newRow(d);
