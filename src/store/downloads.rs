@@ -164,6 +164,11 @@ pub trait DownloadStore: Send + Sync + 'static {
         limit: i64,
     ) -> Result<Vec<DownloadRecord>, StoreError>;
 
+    /// The newest download event's seq (0 when there is none): where a
+    /// page rendered now starts its live stream, so it is sent only what
+    /// happens after it was rendered.
+    async fn latest_download_seq(&self) -> Result<i64, StoreError>;
+
     /// Events with seq > `after_seq` passing the filter's album and download
     /// (not its state), in seq order.
     async fn download_events_after(

@@ -233,6 +233,14 @@ macro_rules! impl_sql_downloads {
                 $crate::store::rows::convert(rows)
             }
 
+            async fn latest_download_seq(&self) -> Result<i64, $crate::store::StoreError> {
+                let (seq,): (i64,) =
+                    sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM download_events")
+                        .fetch_one(&self.pool)
+                        .await?;
+                Ok(seq)
+            }
+
             async fn download_events_after(
                 &self,
                 filter: &$crate::store::DownloadFilter,

@@ -35,6 +35,9 @@ pub async fn page(
     let id = parse_album_id(&album_id)?;
     let w = &web.state.workflows;
     let album = w.providers.metadata.album(&id).await?.album;
+    // An old (merged) id shows its album: runs and downloads are stored
+    // under the canonical id MusicBrainz answered with.
+    let id = album.id.clone();
     let store = w.store.as_ref();
     let downloads = store.album_downloads(&id).await?;
     let runs = store
@@ -97,7 +100,7 @@ pub async fn page(
             }
             section aria-labelledby="downloads" {
                 h2 #downloads { "Downloads" }
-                (downloads::table(&downloads))
+                (downloads::table(&downloads, None))
             }
             section aria-labelledby="tracks" {
                 h2 #tracks { "Tracklist" }

@@ -194,14 +194,16 @@ fn candidate_row(
     let s = &c.candidate;
     html! {
         tr class=(if c.accepted { "accepted" } else { "rejected" }) {
-            td { (number) }
-            td { @if c.accepted { "accepted" } @else { "rejected" } }
-            td.title { (s.title) }
-            td { (s.quality) }
-            td { (layout::bytes(s.size_bytes)) }
-            td { @match s.seeders { Some(n) => (n), None => "?" } }
-            td { (s.indexer) }
-            td {
+            // data-label: a phone shows each cell as "label value" (the
+            // card layout hides the header row).
+            td data-label="#" { (number) }
+            td data-label="Verdict" { @if c.accepted { "accepted" } @else { "rejected" } }
+            td.title data-label="Release" { (s.title) }
+            td data-label="Quality" { (s.quality) }
+            td data-label="Size" { (layout::bytes(s.size_bytes)) }
+            td data-label="Seeders" { @match s.seeders { Some(n) => (n), None => "?" } }
+            td data-label="Indexer" { (s.indexer) }
+            td data-label="Why" {
                 @if c.accepted {
                     (accepted_why(s))
                 } @else {
@@ -209,7 +211,7 @@ fn candidate_row(
                 }
             }
             @if open {
-                td {
+                td data-label="Choose" {
                     form method="post" action={ "/runs/" (run_id) "/choose" } {
                         (web.csrf.field())
                         input type="hidden" name="guid" value=(s.guid);

@@ -1,6 +1,10 @@
 //! The settings check page: the indexers test and the torrent client test,
-//! the same checks as `musicagg indexers test` and `musicagg client test`.
-//! Both are POSTs: the client test creates the category when missing.
+//! the same checks as `musicagg indexers test` and `musicagg client test`
+//! (the same library calls: `TorznabIndexers::test_all`,
+//! `Qbittorrent::check`, `Transmission::check`, their `save_locations` and
+//! `import::unseen_save_path`), each configured client in turn, saying which
+//! one grabs. Both are POSTs: the client test creates the category when
+//! missing.
 
 use axum::Form;
 use axum::extract::State;
@@ -9,16 +13,22 @@ use serde::Deserialize;
 
 use super::error::WebError;
 use super::{Web, layout};
-use crate::config::{Config, IndexerConfig, PathMapping, QbittorrentConfig};
+use crate::config::{
+    Config, IndexerConfig, PathMapping, QbittorrentConfig, TorrentClientKind, TransmissionConfig,
+};
 use crate::indexer::TorznabIndexers;
-use crate::torrent_client::Qbittorrent;
+use crate::torrent_client::{Qbittorrent, SaveLocations, Transmission};
 
-/// What the checks test: the configuration's indexers, torrent client and
-/// path mappings.
+/// What the checks test: the configuration's indexers, torrent clients
+/// (and which one grabs) and path mappings.
 #[derive(Clone, Default)]
 pub struct Checks {
     indexers: Vec<IndexerConfig>,
     qbittorrent: Option<QbittorrentConfig>,
+    transmission: Option<TransmissionConfig>,
+    /// `Config::torrent_client_kind`: `None` when no client is configured
+    /// (an ambiguous choice never gets this far: `serve` refuses it).
+    grabbing: Option<TorrentClientKind>,
     path_mappings: Vec<PathMapping>,
 }
 
@@ -27,7 +37,18 @@ impl Checks {
         Self {
             indexers: config.indexers.clone(),
             qbittorrent: config.qbittorrent.clone(),
+            transmission: config.transmission.clone(),
+            grabbing: config.torrent_client_kind().ok().flatten(),
             path_mappings: config.downloads.path_mappings.clone(),
+        }
+    }
+
+    /// What the page says after a client: whether it grabs.
+    fn grabs(&self, kind: TorrentClientKind) -> &'static str {
+        if self.grabbing == Some(kind) {
+            " — grabs"
+        } else {
+            " — configured, does not grab (torrent_client)"
         }
     }
 }
@@ -36,6 +57,16 @@ impl Checks {
 struct Line {
     ok: bool,
     text: String,
+}
+
+impl Line {
+    fn pass(text: String) -> Self {
+        Self { ok: true, text }
+    }
+
+    fn fail(text: String) -> Self {
+        Self { ok: false, text }
+    }
 }
 
 fn render(web: &Web, results: Option<(&str, Vec<Line>)>) -> Markup {
@@ -59,9 +90,14 @@ fn render(web: &Web, results: Option<(&str, Vec<Line>)>) -> Markup {
             }
             section aria-labelledby="client-h" {
                 h2 #client-h { "Torrent client" }
-                @match &checks.qbittorrent {
-                    Some(q) => p { "qBittorrent at " code { (q.url) } },
-                    None => p.empty { "No [qbittorrent] section is configured." },
+                @if let Some(q) = &checks.qbittorrent {
+                    p.client { "qBittorrent at " code { (q.url) } (checks.grabs(TorrentClientKind::Qbittorrent)) }
+                }
+                @if let Some(t) = &checks.transmission {
+                    p.client { "Transmission at " code { (t.url) } (checks.grabs(TorrentClientKind::Transmission)) }
+                }
+                @if checks.grabbing.is_none() {
+                    p.empty { "No [qbittorrent] or [transmission] section is configured." }
                 }
                 form.inline method="post" action="/settings/client" {
                     (web.csrf.field())
@@ -74,7 +110,7 @@ fn render(web: &Web, results: Option<(&str, Vec<Line>)>) -> Markup {
                     ul.checks {
                         @for line in &lines {
                             li class=(if line.ok { "pass" } else { "fail" }) {
-                                span.status class=(if line.ok { "ok" } else { "bad" }) {
+                                span class={ "status " (if line.ok { "ok" } else { "bad" }) } {
                                     @if line.ok { "PASS" } @else { "FAIL" }
                                 }
                                 " " (line.text)
@@ -141,74 +177,113 @@ pub async fn test_client(
     Ok(render(&web, Some(("Torrent client test", lines))))
 }
 
-/// `musicagg client test`'s steps, each a line: log in and read the
-/// version, the category, and whether its save path is visible here.
+/// `musicagg client test`'s steps, each a line, for each configured client
+/// in turn, then which one grabs.
 async fn client_lines(checks: &Checks) -> Vec<Line> {
-    let fail = |text: String| vec![Line { ok: false, text }];
-    let Some(section) = &checks.qbittorrent else {
-        return fail(
-            "no [qbittorrent] section in the configuration (url, username, password)".into(),
-        );
+    let Some(grabbing) = checks.grabbing else {
+        return vec![Line {
+            ok: false,
+            text: "no [qbittorrent] or [transmission] section in the configuration (url, \
+                   username, password)"
+                .into(),
+        }];
     };
+    let mut lines = Vec::new();
+    if let Some(section) = &checks.qbittorrent {
+        lines.extend(qbittorrent_lines(section, &checks.path_mappings).await);
+    }
+    if let Some(section) = &checks.transmission {
+        lines.extend(transmission_lines(section, &checks.path_mappings).await);
+    }
+    lines.push(Line {
+        ok: true,
+        text: format!("{} grabs (torrent_client)", grabbing.as_str()),
+    });
+    lines
+}
+
+/// qBittorrent: log in and read the version, the category, and whether its
+/// save path is visible here.
+async fn qbittorrent_lines(section: &QbittorrentConfig, mappings: &[PathMapping]) -> Vec<Line> {
+    let fail = |e: &dyn std::fmt::Display| vec![Line::fail(format!("qBittorrent: {e}"))];
     let client = match Qbittorrent::new(section) {
         Ok(client) => client,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => return fail(&e),
     };
     let check = match client.check().await {
         Ok(check) => check,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => return fail(&e),
     };
     let mut lines = vec![
-        Line {
-            ok: true,
-            text: format!(
-                "qBittorrent {} at {} (WebAPI {}), logged in as {}",
-                check.version,
-                section.url,
-                check.api_version,
-                section.username.as_deref().unwrap_or("admin")
-            ),
-        },
-        Line {
-            ok: true,
-            text: format!(
-                "category {:?} ready ({} torrents in it)",
-                check.category, check.torrents
-            ),
-        },
+        Line::pass(format!(
+            "qBittorrent {} at {} (WebAPI {}), logged in as {}",
+            check.version,
+            section.url,
+            check.api_version,
+            section.username.as_deref().unwrap_or("admin")
+        )),
+        Line::pass(format!(
+            "category {:?} ready ({} torrents in it)",
+            check.category, check.torrents
+        )),
     ];
-    match client.save_locations().await {
-        Err(e) => lines.push(Line {
-            ok: false,
-            text: e.to_string(),
-        }),
-        Ok(locations) => {
-            let mappings = &checks.path_mappings;
-            lines.push(
-                match crate::import::unseen_save_path(
-                    &locations.save_path,
-                    &locations.samples,
-                    mappings,
-                ) {
-                    None => Line {
-                        ok: true,
-                        text: format!(
-                            "save path {} is visible here as {}",
-                            locations.save_path,
-                            crate::import::map_path(&locations.save_path, mappings).display()
-                        ),
-                    },
-                    Some(remote) => Line {
-                        ok: false,
-                        text: format!(
-                            "the client saves into {remote}, which this machine cannot see: add a \
-                             [[downloads.path_mappings]] with remote = {remote:?} and local = the same \
-                             folder as this machine sees it"
-                        ),
-                    },
-                },
-            );
-        }
-    }
+    lines.push(match client.save_locations().await {
+        Ok(locations) => save_path_line(&locations, mappings),
+        Err(e) => Line::fail(format!("qBittorrent: {e}")),
+    });
     lines
+}
+
+/// Transmission: reachable, credentials accepted, its version, our labels,
+/// and whether where it saves is visible here.
+async fn transmission_lines(section: &TransmissionConfig, mappings: &[PathMapping]) -> Vec<Line> {
+    let fail = |e: &dyn std::fmt::Display| vec![Line::fail(format!("Transmission: {e}"))];
+    let client = match Transmission::new(section) {
+        Ok(client) => client,
+        Err(e) => return fail(&e),
+    };
+    let check = match client.check().await {
+        Ok(check) => check,
+        Err(e) => return fail(&e),
+    };
+    let user = match &section.username {
+        Some(user) => format!("logged in as {user}"),
+        None => "no username configured: the daemon asks for none".into(),
+    };
+    let mut lines = vec![
+        Line::pass(format!(
+            "Transmission {} at {} (RPC version {}), {user}",
+            check.session.version,
+            client.url(),
+            check.session.rpc_version
+        )),
+        Line::pass(format!(
+            "labels {:?} ({} torrents labelled {:?})",
+            check.labels,
+            check.labelled,
+            check.labels.first().map(String::as_str).unwrap_or_default()
+        )),
+    ];
+    lines.push(match client.save_locations().await {
+        Ok(locations) => save_path_line(&locations, mappings),
+        Err(e) => Line::fail(format!("Transmission: {e}")),
+    });
+    lines
+}
+
+/// Whether what a client saves is visible here (through the path
+/// mappings), naming the mapping to add when it is not.
+fn save_path_line(locations: &SaveLocations, mappings: &[PathMapping]) -> Line {
+    match crate::import::unseen_save_path(&locations.save_path, &locations.samples, mappings) {
+        None => Line::pass(format!(
+            "save path {} is visible here as {}",
+            locations.save_path,
+            crate::import::map_path(&locations.save_path, mappings).display()
+        )),
+        Some(remote) => Line::fail(format!(
+            "the client saves into {remote}, which this machine cannot see: add a \
+             [[downloads.path_mappings]] with remote = {remote:?} and local = the same folder \
+             as this machine sees it"
+        )),
+    }
 }

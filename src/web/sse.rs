@@ -12,6 +12,10 @@
 //!
 //! The downloads' stream is WatchDownloads' loop (`api::downloads::watch`):
 //! history after `after`, then live changes, each with its seq as `id:`.
+//!
+//! Each stream's task holds an open-stream guard (`musicagg_open_streams`,
+//! kinds `web_run` and `web_downloads`): raised before the response is
+//! sent, lowered when the task ends (the stream ended, or the browser left).
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -85,7 +89,9 @@ pub async fn run_events(
     let (tx, rx) = mpsc::channel(BUFFER);
     let shutdown = web.state.shutdown.clone();
     let span = tracing::info_span!("web-run-stream", %run_id);
+    let open = workflows.providers.metrics.open_stream("web_run");
     tasks::spawn("web-run-stream", span, async move {
+        let _open = open;
         // The page sends nothing on the stream: answers are POSTs.
         let inbound =
             futures::stream::pending::<Result<pb::MonitorAlbumStreamRequest, tonic::Status>>();
@@ -215,10 +221,14 @@ pub async fn download_events(
     };
     let (tx, rx) = mpsc::channel(BUFFER);
     let shutdown = web.state.shutdown.clone();
+    let open = workflows.providers.metrics.open_stream("web_downloads");
     tasks::spawn(
         "web-downloads-stream",
         tracing::info_span!("web-downloads-stream"),
-        watch::watch(log, live, request, tx, shutdown),
+        async move {
+            let _open = open;
+            watch::watch(log, live, request, tx, shutdown).await
+        },
     );
     let stream = futures::stream::unfold(rx, |mut rx| async move {
         let sse = match rx.recv().await? {

@@ -12,9 +12,16 @@ use super::error::WebError;
 use super::{Web, layout};
 use crate::model::Quality;
 
+/// Albums listed on the page: each row reads its album's names (one store
+/// query a row), so a list of thousands is cut here; `musicagg wanted list`
+/// and ListWanted have them all.
+const SHOWN: usize = 500;
+
 pub async fn page(State(web): State<Web>) -> Result<Markup, WebError> {
     let wanted = &web.state.wanted;
-    let records = wanted.list(None).await?;
+    let mut records = wanted.list(None).await?;
+    let total = records.len();
+    records.truncate(SHOWN);
     let mut rows = Vec::with_capacity(records.len());
     for r in records {
         let names = wanted.album_names(&r.album_id).await;
@@ -44,6 +51,11 @@ pub async fn page(State(web): State<Web>) -> Result<Markup, WebError> {
             }
             section aria-labelledby="list-h" {
                 h2 #list-h { "The list" }
+                @if total > SHOWN {
+                    p.meta #wanted-capped {
+                        "The first " (SHOWN) " of " (total) " albums; " code { "musicagg wanted list" } " shows them all."
+                    }
+                }
                 @if rows.is_empty() {
                     p.empty { "Nothing is wanted." }
                 } @else {

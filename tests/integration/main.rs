@@ -44,4 +44,6 @@ mod wanted_cli;
 mod web;
 mod web_browser;
 mod web_client;
+mod web_live;
+mod web_pages;
 mod web_scene;

@@ -17,7 +17,7 @@ fn web(app: &TestApp) -> WebClient {
 }
 
 /// "Get it" on the album page; the run's page address.
-async fn get_it(web: &WebClient, mode: &str) -> String {
+pub async fn get_it(web: &WebClient, mode: &str) -> String {
     let token = web.token(&format!("/albums/{ALBUM}")).await;
     let (status, location, body) = web
         .post(
@@ -524,7 +524,7 @@ async fn the_settings_check_tests_the_indexers_and_the_client() {
     let (status, _, body) = web.post("/settings/client", &[("csrf", &token)]).await;
     assert_eq!(status, 200, "{body}");
     assert!(
-        body.contains("FAIL") && body.contains("no [qbittorrent] section"),
+        body.contains("FAIL") && body.contains("no [qbittorrent] or [transmission] section"),
         "{body}"
     );
     app.stop().await;

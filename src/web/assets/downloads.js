@@ -1,8 +1,9 @@
 // The downloads page's live part: every download event (WatchDownloads'
-// stream) updates its row in place; a new download gets a row. The stream
-// starts at the beginning of the history, so the rows end up as the latest
-// events say whatever happened between rendering and connecting; the SSE
-// id (the event's seq) lets a reconnect resume. textContent only.
+// stream) updates its row in place; a new download gets a row on top. The
+// stream starts at the table's data-after, the newest event's seq when the
+// server rendered the rows, so nothing already shown is replayed and a row
+// not on the page is a download newer than the page; the SSE id (the
+// event's seq) lets a reconnect resume. textContent only.
 (function () {
   "use strict";
   var table = document.getElementById("downloads-table");
@@ -20,17 +21,21 @@
     tr.dataset.download = d.id;
     var title = document.createElement("td");
     title.className = "title";
+    title.dataset.label = "Release";
     var link = document.createElement("a");
     link.href = "/albums/" + encodeURIComponent(d.album_id);
     title.appendChild(link);
     tr.appendChild(title);
-    ["state", "progress", "size", "message"].forEach(function (cls) {
+    // The phone layout shows each cell's column from data-label.
+    [["state", "State"], ["progress", "Progress"], ["size", "Size"], ["message", "What happened last"]].forEach(function (c) {
       var td = document.createElement("td");
-      td.className = cls;
+      td.className = c[0];
+      td.dataset.label = c[1];
       tr.appendChild(td);
     });
     var bar = document.createElement("progress");
     bar.max = 100;
+    bar.setAttribute("aria-label", "Progress of " + d.title);
     var percent = document.createElement("span");
     percent.className = "percent";
     cell(tr, "progress").append(bar, " ", percent);
@@ -40,9 +45,21 @@
     return tr;
   }
 
-  var source = new EventSource("/downloads/events?after=0");
+  var after = /^[0-9]+$/.test(table.dataset.after || "") ? table.dataset.after : "0";
+  var source = new EventSource("/downloads/events?after=" + after);
   source.addEventListener("open", function () { state.textContent = "live"; });
-  source.addEventListener("error", function () { state.textContent = "reconnecting…"; });
+  source.addEventListener("error", function () {
+    // A reconnect answered with anything but a stream (401 after the key
+    // changed) closes the EventSource for good: say so.
+    if (source.readyState === EventSource.CLOSED) {
+      var reload = document.createElement("a");
+      reload.href = window.location.href;
+      reload.textContent = "reload the page";
+      state.replaceChildren("The live connection was refused: ", reload, ".");
+    } else {
+      state.textContent = "reconnecting…";
+    }
+  });
   source.addEventListener("download", function (e) {
     var d = JSON.parse(e.data);
     var tr = body.querySelector("tr[data-download='" + CSS.escape(d.id) + "']") || newRow(d);

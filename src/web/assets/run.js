@@ -20,9 +20,21 @@
     return span;
   }
 
+  function closed(where) {
+    var reload = document.createElement("a");
+    reload.href = window.location.href;
+    reload.textContent = "reload the page";
+    where.replaceChildren("The live connection was refused: ", reload, ".");
+  }
+
   function refreshCandidates() {
     fetch("/runs/" + run + "/candidates", { headers: { "Accept": "text/html" } })
-      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (r) {
+        // A fragment is never redirected: a redirect is the login form
+        // (the cookie is no longer valid). Go there, don't insert it.
+        if (r.redirected) { window.location.assign(r.url); return null; }
+        return r.ok ? r.text() : null;
+      })
       .then(function (html) {
         // Rendered and escaped by the server.
         if (html !== null) document.getElementById("candidates").innerHTML = html;
@@ -38,7 +50,12 @@
     // process's token, and the offer may have changed meanwhile.
     if (connections++ > 0) refreshCandidates();
   });
-  source.addEventListener("error", function () { state.textContent = "reconnecting…"; });
+  source.addEventListener("error", function () {
+    // A reconnect answered with anything but a stream (401 after the key
+    // changed, 404) closes the EventSource for good: say so.
+    if (source.readyState === EventSource.CLOSED) closed(state);
+    else state.textContent = "reconnecting…";
+  });
   source.addEventListener("notice", function (e) { state.textContent = e.data; });
   source.addEventListener("step", function (e) {
     var ev = JSON.parse(e.data);
