@@ -268,7 +268,12 @@ impl Metrics {
         for kind in ["run", "download"] {
             i.events_stored.get_or_create_owned(&KindLabels { kind });
         }
-        for kind in ["monitor_album", "watch_downloads", "web_run", "web_downloads"] {
+        for kind in [
+            "monitor_album",
+            "watch_downloads",
+            "web_run",
+            "web_downloads",
+        ] {
             i.open_streams.get_or_create_owned(&KindLabels { kind });
         }
         let inner = Inner { registry, ..inner };

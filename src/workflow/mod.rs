@@ -310,11 +310,31 @@ impl Workflows {
         } else {
             format!("cancelled: {}", reason.trim())
         };
-        let run = self
-            .store
-            .run(run_id)
-            .await?
-            .ok_or(CancelError::UnknownRun(run_id))?;
+        let run = match self.store.run(run_id).await? {
+            Some(run) => run,
+            // Just started: its row is on its way (a page shows the run from
+            // the registry meanwhile). Stopped like any live run.
+            None => {
+                let entry = self
+                    .registry
+                    .get_by_run(run_id)
+                    .ok_or(CancelError::UnknownRun(run_id))?;
+                entry.stop(StopRequest::Cancel(reason.clone()));
+                if tokio::time::timeout(self.options.stop_timeout, entry.finished())
+                    .await
+                    .is_err()
+                {
+                    tracing::warn!(%run_id, "run did not record its cancellation in time");
+                }
+                let run = self
+                    .store
+                    .run(run_id)
+                    .await?
+                    .ok_or(CancelError::UnknownRun(run_id))?;
+                let cancelled = run.status == WorkflowStatus::Cancelled;
+                return Ok(CancelOutcome { run, cancelled });
+            }
+        };
         if run.is_finished() {
             return Ok(CancelOutcome {
                 run,

@@ -520,6 +520,39 @@ async fn a_cancel_during_the_add_waits_for_the_clients_answer() {
     app.stop().await;
 }
 
+/// A cancel sent the moment a run is started (a page's Cancel button shows
+/// the run from the registry before its row is written) cancels it, whichever
+/// comes first: the row or the cancel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_right_after_the_start_cancels_the_run() {
+    let (_fake, providers) = Fake::default().into_providers();
+    let app = TestApp::spawn(Backend::Sqlite, providers).await;
+    for album in [ALBUM, "1b022e01-4da6-387b-8658-8678046e4ce0"] {
+        let key = WorkflowKey {
+            album_id: AlbumId::parse(album).unwrap(),
+            quality: Quality::Lossless,
+        };
+        let attachment = app
+            .workflows
+            .attach_as(&key, musicagg::model::MonitorMode::Automatic, 0, None)
+            .await
+            .unwrap();
+        let outcome = within(
+            "the cancel",
+            app.workflows.cancel(attachment.run_id, "too quick"),
+        )
+        .await
+        .expect("a run just started is known to cancel");
+        assert_eq!(outcome.run.id, attachment.run_id);
+        assert!(
+            outcome.cancelled || outcome.run.is_finished(),
+            "{:?}",
+            outcome.run
+        );
+    }
+    app.stop().await;
+}
+
 /// An unfinished run with no live workflow (its terminal write failed) must
 /// not block its album until the next restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
