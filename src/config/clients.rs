@@ -37,7 +37,7 @@ pub struct TransmissionConfig {
     pub url: String,
     #[serde(default)]
     pub username: Option<String>,
-    #[serde(default, deserialize_with = "super::secret")]
+    #[serde(default, deserialize_with = "super::values::secret")]
     pub password: Option<SecretString>,
     /// Where the daemon saves our torrents (an absolute path on the
     /// daemon's machine); default: the daemon's own `download-dir`.
