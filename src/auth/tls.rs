@@ -91,6 +91,9 @@ fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
     })
 }
 
+/// Handshakes in progress at most; each also has its own timeout.
+const MAX_PENDING_HANDSHAKES: usize = 256;
+
 /// A listener of finished TLS connections for `axum::serve`.
 pub struct TlsListener {
     connections: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
@@ -121,7 +124,9 @@ async fn accept_loop(
     loop {
         tokio::select! {
             () = sender.closed() => return Ok(()),
-            accepted = listener.accept() => match accepted {
+            // Past the cap, new connections wait in the kernel's backlog:
+            // a flood of slow handshakes cannot pile up tasks here.
+            accepted = listener.accept(), if handshakes.len() < MAX_PENDING_HANDSHAKES => match accepted {
                 Ok((stream, peer)) => {
                     let acceptor = acceptor.clone();
                     handshakes.spawn(async move {

@@ -19,12 +19,19 @@ use serde::Deserialize;
 
 use super::{ApiKey, HOW_TO_SEND, presented};
 
+/// How long a wrong key at `/login` holds the next attempt back.
+const FAILED_LOGIN_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The login cookie's name.
 pub const COOKIE: &str = "musicagg_session";
 
 #[derive(Clone)]
 struct WebAuth {
     key: Arc<ApiKey>,
+    /// Login attempts are checked one at a time, and a wrong key holds the
+    /// turn for [`FAILED_LOGIN_PAUSE`]: at most one guess a second, so even
+    /// a short hand-picked key is out of reach of guessing.
+    attempts: Arc<tokio::sync::Mutex<()>>,
     /// Served over TLS: the cookie is marked `Secure`.
     secure: bool,
 }
@@ -36,7 +43,11 @@ pub fn protect(router: Router, key: Option<Arc<ApiKey>>, secure: bool) -> Router
     let Some(key) = key else {
         return router;
     };
-    let auth = WebAuth { key, secure };
+    let auth = WebAuth {
+        key,
+        secure,
+        attempts: Arc::default(),
+    };
     let login = Router::new()
         .route("/login", get(login_page).post(log_in))
         .route("/logout", post(log_out))
@@ -98,7 +109,9 @@ async fn login_page() -> Html<String> {
 }
 
 async fn log_in(State(auth): State<WebAuth>, Form(form): Form<LoginForm>) -> Response {
+    let _turn = auth.attempts.lock().await;
     if !auth.key.matches(form.key.trim().as_bytes()) {
+        tokio::time::sleep(FAILED_LOGIN_PAUSE).await;
         return (
             StatusCode::UNAUTHORIZED,
             Html(page(
