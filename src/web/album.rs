@@ -165,20 +165,15 @@ pub async fn get_it(
     Path(album_id): Path<String>,
     Form(form): Form<GetIt>,
 ) -> Result<Redirect, WebError> {
-    if !web.csrf.accepts(&form.csrf) {
-        return Err(WebError::Csrf);
-    }
+    web.csrf.check(&form.csrf)?;
     let album_id = parse_album_id(&album_id)?;
     let quality = layout::parse_quality(&form.quality)
         .ok_or_else(|| WebError::BadRequest(format!("{:?} is not a quality", form.quality)))?;
     let mode = match form.mode.as_str() {
-        "" | "automatic" => MonitorMode::Automatic,
-        "manual" => MonitorMode::Manual,
-        other => {
-            return Err(WebError::BadRequest(format!(
-                "{other:?} is not a mode (automatic or manual)"
-            )));
-        }
+        "" => MonitorMode::Automatic,
+        other => other.parse::<MonitorMode>().map_err(|_| {
+            WebError::BadRequest(format!("{other:?} is not a mode (automatic or manual)"))
+        })?,
     };
     let key = WorkflowKey { album_id, quality };
     // Listed before the run starts, as MonitorAlbumStream does: its end

@@ -7,6 +7,9 @@
 //! GET never changes anything, so it needs no token.
 
 use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::error::WebError;
 
 /// The per-process token.
 #[derive(Clone)]
@@ -23,12 +26,29 @@ impl Token {
         html! { input type="hidden" name="csrf" value=(self.0); }
     }
 
+    /// [`WebError::Csrf`] unless `submitted` is this process's token: the
+    /// first thing every POST handler does.
+    pub fn check(&self, submitted: &str) -> Result<(), WebError> {
+        if self.accepts(submitted) {
+            Ok(())
+        } else {
+            Err(WebError::Csrf)
+        }
+    }
+
     /// Whether a submitted token is this process's (compared without an
     /// early exit, so timing tells nothing about how much matched).
     pub fn accepts(&self, submitted: &str) -> bool {
         let (a, b) = (self.0.as_bytes(), submitted.as_bytes());
         a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
     }
+}
+
+/// The form of a button that carries nothing but the token.
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    pub csrf: String,
 }
 
 #[cfg(test)]

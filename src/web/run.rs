@@ -3,6 +3,7 @@
 //! manual run waiting for its answer gets a Choose button per candidate and
 //! a Decline, answered through `Workflows::choose` like ChooseRelease.
 
+use super::csrf::TokenForm;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Redirect;
@@ -281,9 +282,7 @@ pub async fn choose(
     Path(run_id): Path<String>,
     Form(form): Form<ChooseForm>,
 ) -> Result<Redirect, WebError> {
-    if !web.csrf.accepts(&form.csrf) {
-        return Err(WebError::Csrf);
-    }
+    web.csrf.check(&form.csrf)?;
     let run_id = parse_run_id(&run_id)?;
     let pick = match (form.guid, form.decline) {
         (Some(guid), None) if !guid.is_empty() => Pick::Guid(guid),
@@ -299,21 +298,13 @@ pub async fn choose(
     Ok(Redirect::to(&format!("/runs/{run_id}")))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CancelForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 #[tracing::instrument(skip_all, fields(run_id = %run_id))]
 pub async fn cancel(
     State(web): State<Web>,
     Path(run_id): Path<String>,
-    Form(form): Form<CancelForm>,
+    Form(form): Form<TokenForm>,
 ) -> Result<Redirect, WebError> {
-    if !web.csrf.accepts(&form.csrf) {
-        return Err(WebError::Csrf);
-    }
+    web.csrf.check(&form.csrf)?;
     let run_id = parse_run_id(&run_id)?;
     web.state
         .workflows

@@ -6,10 +6,10 @@
 //! one grabs. Both are POSTs: the client test creates the category when
 //! missing.
 
+use super::csrf::TokenForm;
 use axum::Form;
 use axum::extract::State;
 use maud::{Markup, html};
-use serde::Deserialize;
 
 use super::error::WebError;
 use super::{Web, layout};
@@ -127,19 +127,11 @@ pub async fn page(State(web): State<Web>) -> Markup {
     render(&web, None)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct TokenForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn test_indexers(
     State(web): State<Web>,
     Form(form): Form<TokenForm>,
 ) -> Result<Markup, WebError> {
-    if !web.csrf.accepts(&form.csrf) {
-        return Err(WebError::Csrf);
-    }
+    web.csrf.check(&form.csrf)?;
     let configured = &web.state.checks.indexers;
     let lines = if configured.is_empty() {
         vec![Line {
@@ -170,9 +162,7 @@ pub async fn test_client(
     State(web): State<Web>,
     Form(form): Form<TokenForm>,
 ) -> Result<Markup, WebError> {
-    if !web.csrf.accepts(&form.csrf) {
-        return Err(WebError::Csrf);
-    }
+    web.csrf.check(&form.csrf)?;
     let lines = client_lines(&web.state.checks).await;
     Ok(render(&web, Some(("Torrent client test", lines))))
 }

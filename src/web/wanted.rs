@@ -1,6 +1,7 @@
 //! The wanted list: albums kept monitored (`crate::wanted::Wanted`, the
 //! same calls as AddWanted, ListWanted, RemoveWanted and SearchWantedNow).
 
+use super::csrf::TokenForm;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Redirect;
@@ -105,9 +106,7 @@ pub struct AddForm {
 
 #[tracing::instrument(skip_all)]
 pub async fn add(State(web): State<Web>, Form(form): Form<AddForm>) -> Result<Redirect, WebError> {
-    if !web.csrf.accepts(&form.csrf) {
-        return Err(WebError::Csrf);
-    }
+    web.csrf.check(&form.csrf)?;
     let album_id = parse_album_id(&form.album_id)?;
     let quality = layout::parse_quality(&form.quality)
         .ok_or_else(|| WebError::BadRequest(format!("{:?} is not a quality", form.quality)))?;
@@ -129,21 +128,13 @@ pub async fn add(State(web): State<Web>, Form(form): Form<AddForm>) -> Result<Re
     Ok(Redirect::to("/wanted"))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct TokenForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 #[tracing::instrument(skip_all, fields(album = %album_id))]
 pub async fn remove(
     State(web): State<Web>,
     Path(album_id): Path<String>,
     Form(form): Form<TokenForm>,
 ) -> Result<Redirect, WebError> {
-    if !web.csrf.accepts(&form.csrf) {
-        return Err(WebError::Csrf);
-    }
+    web.csrf.check(&form.csrf)?;
     let album_id = parse_album_id(&album_id)?;
     if !web.state.wanted.remove(&album_id).await? {
         return Err(crate::wanted::WantedError::NotWanted(album_id).into());
@@ -158,9 +149,7 @@ pub async fn search_now(
     Path(album_id): Path<String>,
     Form(form): Form<TokenForm>,
 ) -> Result<Redirect, WebError> {
-    if !web.csrf.accepts(&form.csrf) {
-        return Err(WebError::Csrf);
-    }
+    web.csrf.check(&form.csrf)?;
     let album_id = parse_album_id(&album_id)?;
     let run_id = web.state.wanted.search_now(&album_id).await?;
     Ok(Redirect::to(&format!("/runs/{run_id}")))
