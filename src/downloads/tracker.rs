@@ -126,13 +126,23 @@ impl Tracker {
         }
     }
 
-    /// One poll. No client call when nothing is tracked.
+    /// One poll. No client call when nothing of this client's is tracked.
     pub async fn poll_once(&self) -> Result<PollReport, TrackerError> {
         let active = self.w.store.active_downloads().await?;
         let mut report = PollReport {
             tracked: active.len(),
             ..Default::default()
         };
+        let client = self.w.providers.torrent_client.name().to_owned();
+        // Grabbed by the client configured before (`torrent_client`
+        // changed): that client is not asked here, so those downloads are
+        // left as they are, never failed for being "missing".
+        let (active, others): (Vec<_>, Vec<_>) =
+            active.into_iter().partition(|d| d.client == client);
+        for download in &others {
+            self.warn_other_client(download, &client);
+        }
+        report.other_client = others.len();
         if active.is_empty() {
             return Ok(report);
         }
@@ -146,17 +156,8 @@ impl Tracker {
                 return Err(TrackerError::Client(e.to_string()));
             }
         };
-        let client = self.w.providers.torrent_client.name().to_owned();
         for download in active {
             if self.is_importing(download.id) {
-                continue;
-            }
-            if download.client != client {
-                // Grabbed by the client configured before (`torrent_client`
-                // changed): that client is not asked here, so the download
-                // is left as it is, never failed for being "missing".
-                self.warn_other_client(&download, &client);
-                report.other_client += 1;
                 continue;
             }
             let torrent = torrents.get(&download.info_hash.to_ascii_lowercase());

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
 use super::transmission_model::{self as model, Added};
-use super::transmission_rpc::Rpc;
+use super::transmission_rpc::{Rpc, unavailable};
 use super::{AddRequest, SaveLocations, TorrentClient, TorrentClientError, TorrentStatus};
 use crate::config::TransmissionConfig;
 use crate::import::ClientFile;
@@ -53,10 +53,6 @@ pub struct TransmissionCheck {
     pub labels: Vec<String>,
     /// Torrents carrying our first label.
     pub labelled: usize,
-}
-
-fn unavailable(message: impl Into<String>) -> TorrentClientError {
-    TorrentClientError::Unavailable(message.into())
 }
 
 impl Transmission {

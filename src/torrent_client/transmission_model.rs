@@ -9,6 +9,7 @@
 
 use serde_json::{Map, Value};
 
+use super::transmission_rpc::unavailable;
 use super::{ClientState, TorrentClientError, TorrentStatus};
 use crate::import::ClientFile;
 
@@ -27,16 +28,11 @@ pub(super) const POLL_FIELDS: &[&str] = &[
     "metadataPercentComplete",
     "rateDownload",
     "peersSendingToUs",
-    "labels",
 ];
 
 /// `error` value for a local error (disk, permissions, files gone); 1 and
 /// 2 are tracker warnings and errors, which other peers make up for.
 const LOCAL_ERROR: i64 = 3;
-
-fn unavailable(message: impl Into<String>) -> TorrentClientError {
-    TorrentClientError::Unavailable(message.into())
-}
 
 /// `arguments.torrents` of a `torrent-get` answer, each with its hash.
 pub(super) fn torrents(arguments: &Value) -> Result<Vec<&Map<String, Value>>, TorrentClientError> {

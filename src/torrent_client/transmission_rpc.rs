@@ -63,7 +63,8 @@ pub(super) struct Rpc {
     refused: Mutex<Option<(Instant, String)>>,
 }
 
-fn unavailable(message: impl Into<String>) -> TorrentClientError {
+/// A failure of the daemon or the way to it (the tracker tries again).
+pub(super) fn unavailable(message: impl Into<String>) -> TorrentClientError {
     TorrentClientError::Unavailable(message.into())
 }
 
