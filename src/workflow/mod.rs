@@ -310,8 +310,7 @@ impl Workflows {
         } else {
             format!("cancelled: {}", reason.trim())
         };
-        let run = match self.store.run(run_id).await? {
-            Some(run) => run,
+        match self.store.run(run_id).await? {
             // Just started: its row is on its way (a page shows the run from
             // the registry meanwhile). Stopped like any live run.
             None => {
@@ -319,60 +318,40 @@ impl Workflows {
                     .registry
                     .get_by_run(run_id)
                     .ok_or(CancelError::UnknownRun(run_id))?;
-                entry.stop(StopRequest::Cancel(reason.clone()));
-                if tokio::time::timeout(self.options.stop_timeout, entry.finished())
-                    .await
-                    .is_err()
-                {
-                    tracing::warn!(%run_id, "run did not record its cancellation in time");
+                self.stop_and_wait(&entry, reason, false).await;
+            }
+            Some(run) if run.is_finished() => {
+                return Ok(CancelOutcome {
+                    run,
+                    cancelled: false,
+                });
+            }
+            Some(run) => match self.registry.get_by_run(run_id) {
+                Some(entry) => {
+                    // The offer first: from here on no choice is taken.
+                    // (Were this call dropped right after, the waiting run
+                    // reads the decision within a minute and ends CANCELLED
+                    // by itself.)
+                    let closed = run.mode == MonitorMode::Manual
+                        && self.store.decide(run_id, &Decision::Cancelled).await?;
+                    self.stop_and_wait(&entry, reason, closed).await;
                 }
-                let run = self
+                // No live workflow owns this unfinished run: end it here.
+                None => match self
                     .store
-                    .run(run_id)
-                    .await?
-                    .ok_or(CancelError::UnknownRun(run_id))?;
-                let cancelled = run.status == WorkflowStatus::Cancelled;
-                return Ok(CancelOutcome { run, cancelled });
-            }
-        };
-        if run.is_finished() {
-            return Ok(CancelOutcome {
-                run,
-                cancelled: false,
-            });
-        }
-        if let Some(entry) = self.registry.get_by_run(run_id) {
-            // The offer first: from here on no choice is taken. (Were this
-            // call dropped right after, the waiting run reads the decision
-            // within a minute and ends CANCELLED by itself.)
-            let closed = run.mode == MonitorMode::Manual
-                && self.store.decide(run_id, &Decision::Cancelled).await?;
-            entry.stop(StopRequest::Cancel(reason.clone()));
-            if closed {
-                entry.wake_decided();
-            }
-            if tokio::time::timeout(self.options.stop_timeout, entry.finished())
-                .await
-                .is_err()
-            {
-                tracing::warn!(%run_id, "run did not record its cancellation in time");
-            }
-        } else {
-            // No live workflow owns this unfinished run: end it here.
-            match self
-                .store
-                .append_event(run_id, WorkflowStatus::Cancelled, &reason, None)
-                .await
-            {
-                Ok(event) => {
-                    self.providers
-                        .metrics
-                        .run_ended_elsewhere(event.status, run.mode);
-                    self.bus.publish(event);
-                }
-                Err(StoreError::RunFinished(_)) => {}
-                Err(e) => return Err(e.into()),
-            }
+                    .append_event(run_id, WorkflowStatus::Cancelled, &reason, None)
+                    .await
+                {
+                    Ok(event) => {
+                        self.providers
+                            .metrics
+                            .run_ended_elsewhere(event.status, run.mode);
+                        self.bus.publish(event);
+                    }
+                    Err(StoreError::RunFinished(_)) => {}
+                    Err(e) => return Err(e.into()),
+                },
+            },
         }
         let run = self
             .store
@@ -381,6 +360,21 @@ impl Workflows {
             .ok_or(CancelError::UnknownRun(run_id))?;
         let cancelled = run.status == WorkflowStatus::Cancelled;
         Ok(CancelOutcome { run, cancelled })
+    }
+
+    /// Asks a live run to stop with `reason` (waking it first when it waits
+    /// for a decision just taken) and waits, bounded, for it to record that.
+    async fn stop_and_wait(&self, entry: &WorkflowEntry, reason: String, wake_decided: bool) {
+        entry.stop(StopRequest::Cancel(reason));
+        if wake_decided {
+            entry.wake_decided();
+        }
+        if tokio::time::timeout(self.options.stop_timeout, entry.finished())
+            .await
+            .is_err()
+        {
+            tracing::warn!(run_id = %entry.run_id, "run did not record its cancellation in time");
+        }
     }
 
     /// Ends what an earlier process left unfinished: runs become FAILED
