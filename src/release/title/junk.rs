@@ -46,15 +46,13 @@ fn is_sentence(t: &str) -> bool {
     if words.len() < 6 || !first.starts_with(|c: char| c.is_uppercase()) {
         return false;
     }
-    let plain = words.iter().all(|w| {
-        !w.contains(|c: char| c.is_ascii_digit())
-            && !w.contains('-')
-            && matches!(tagness(w), Tagness::Name | Tagness::Separator)
-    });
     let lower = rest
         .iter()
         .filter(|w| w.starts_with(|c: char| c.is_lowercase()))
         .count();
+    if lower * 5 < rest.len() * 4 {
+        return false;
+    }
     // and it reads as prose: a pronoun or a verb of talk, or an end mark
     let prose = t.ends_with(['.', '!', '?'])
         || words.iter().any(|w| {
@@ -77,7 +75,14 @@ fn is_sentence(t: &str) -> bool {
                     | "download"
             )
         });
-    plain && prose && lower * 5 >= rest.len() * 4
+    // Last, the dearest test (each word through the tag patterns): every
+    // word reads as a name, none as a tag.
+    prose
+        && words.iter().all(|w| {
+            !w.contains(|c: char| c.is_ascii_digit())
+                && !w.contains('-')
+                && matches!(tagness(w), Tagness::Name | Tagness::Separator)
+        })
 }
 
 /// 32 (MD5) or 40 (SHA-1, info hash) hex digits, nothing else.
