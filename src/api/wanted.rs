@@ -38,10 +38,13 @@ pub fn state_filter_from_proto(value: i32) -> Result<Option<WantedState>, Status
 }
 
 pub async fn wanted_album(wanted: &Wanted, r: &WantedRecord) -> pb::WantedAlbum {
-    let (artist, title) = match wanted.album_names(&r.album_id).await {
-        Some((artist, title)) => (artist, title),
-        None => (String::new(), String::new()),
-    };
+    let names = wanted.album_names(&r.album_id).await;
+    album_message(r, names)
+}
+
+/// The record with its album's names (empty when the metadata is unknown).
+fn album_message(r: &WantedRecord, names: Option<(String, String)>) -> pb::WantedAlbum {
+    let (artist, title) = names.unwrap_or_default();
     pb::WantedAlbum {
         album_id: r.album_id.to_string(),
         quality: quality_to_proto(r.quality).into(),
@@ -82,10 +85,11 @@ pub async fn list(
 ) -> Result<pb::ListWantedResponse, Status> {
     let state = state_filter_from_proto(req.state)?;
     let records = wanted.list(state).await?;
-    let mut albums = Vec::with_capacity(records.len());
-    for r in &records {
-        albums.push(wanted_album(wanted, r).await);
-    }
+    let mut names = wanted.listed_album_names().await?;
+    let albums = records
+        .iter()
+        .map(|r| album_message(r, names.remove(&r.album_id)))
+        .collect();
     Ok(pb::ListWantedResponse { albums })
 }
 

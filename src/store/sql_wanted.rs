@@ -114,6 +114,25 @@ macro_rules! impl_sql_wanted {
                 rows.into_iter().map(super::sql_wanted::record).collect()
             }
 
+            async fn wanted_album_names(
+                &self,
+            ) -> Result<Vec<($crate::model::AlbumId, String, String)>, $crate::store::StoreError>
+            {
+                let rows: Vec<(String, String, String)> = sqlx::query_as(
+                    "SELECT w.album_id, a.artist, a.title FROM wanted w \
+                     JOIN albums a ON a.id = w.album_id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(id, artist, title)| {
+                        let id = $crate::model::AlbumId::parse(&id)
+                            .map_err(|e| $crate::store::StoreError::corrupt("wanted", e))?;
+                        Ok((id, artist, title))
+                    })
+                    .collect()
+            }
+
             async fn remove_wanted(
                 &self,
                 album_id: &$crate::model::AlbumId,

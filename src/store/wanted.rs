@@ -117,6 +117,10 @@ pub trait WantedStore: Send + Sync + 'static {
         state: Option<WantedState>,
     ) -> Result<Vec<WantedRecord>, StoreError>;
 
+    /// The artist and title of every listed album whose metadata is stored,
+    /// in one query (a list page shows them all).
+    async fn wanted_album_names(&self) -> Result<Vec<(AlbumId, String, String)>, StoreError>;
+
     /// True when the album was on the list.
     async fn remove_wanted(&self, album_id: &AlbumId) -> Result<bool, StoreError>;
 

@@ -205,6 +205,21 @@ impl Wanted {
         }
     }
 
+    /// [`Wanted::album_names`] of every listed album, read at once (list
+    /// pages: one query, not one per row).
+    pub async fn listed_album_names(
+        &self,
+    ) -> Result<std::collections::HashMap<AlbumId, (String, String)>, StoreError> {
+        Ok(self
+            .w
+            .store
+            .wanted_album_names()
+            .await?
+            .into_iter()
+            .map(|(id, artist, title)| (id, (artist, title)))
+            .collect())
+    }
+
     async fn canonical(&self, album_id: &AlbumId) -> Result<AlbumId, StoreError> {
         Ok(self
             .w

@@ -13,9 +13,8 @@ use super::error::WebError;
 use super::{Web, layout};
 use crate::model::Quality;
 
-/// Albums listed on the page: each row reads its album's names (one store
-/// query a row), so a list of thousands is cut here; `musicagg wanted list`
-/// and ListWanted have them all.
+/// Albums listed on the page: a list of thousands is cut here (a page to
+/// read, not a dump); `musicagg wanted list` and ListWanted have them all.
 const SHOWN: usize = 500;
 
 pub async fn page(State(web): State<Web>) -> Result<Markup, WebError> {
@@ -23,11 +22,14 @@ pub async fn page(State(web): State<Web>) -> Result<Markup, WebError> {
     let mut records = wanted.list(None).await?;
     let total = records.len();
     records.truncate(SHOWN);
-    let mut rows = Vec::with_capacity(records.len());
-    for r in records {
-        let names = wanted.album_names(&r.album_id).await;
-        rows.push((r, names));
-    }
+    let mut names = wanted.listed_album_names().await?;
+    let rows: Vec<_> = records
+        .into_iter()
+        .map(|r| {
+            let album = names.remove(&r.album_id);
+            (r, album)
+        })
+        .collect();
     Ok(layout::page(
         "Wanted",
         &[],

@@ -50,6 +50,7 @@ on_both_stores!(
     an_offer_takes_exactly_one_decision,
     an_ended_run_or_an_expired_offer_takes_no_answer,
     a_stale_wanted_record_does_not_overwrite_a_fresher_state,
+    the_names_of_listed_albums_come_in_one_list,
 );
 
 async fn store(backend: Backend) -> (TestDb, Arc<dyn Store>) {
@@ -714,4 +715,31 @@ async fn a_stale_wanted_record_does_not_overwrite_a_fresher_state(backend: Backe
         store.wanted(&id).await.unwrap().unwrap().message,
         "searched: run Y"
     );
+}
+
+/// The names a list page shows: every listed album whose metadata is stored
+/// (an album without it, or stored but not listed, is not in the list).
+async fn the_names_of_listed_albums_come_in_one_list(backend: Backend) {
+    use musicagg::metadata::Album;
+    use musicagg::model::{AlbumId, Quality};
+    use musicagg::store::WantedRecord;
+    let (_db, store) = store(backend).await;
+    let id = |n: u8| AlbumId::parse(&format!("1b022e01-4da6-387b-8658-8678046e4c{n:02x}")).unwrap();
+    for n in [1, 2] {
+        let mut album = Album::unknown(id(n));
+        album.artist = format!("Band {n}");
+        album.title = format!("Record {n}");
+        store.save_album(&album).await.unwrap();
+    }
+    for n in [1, 3] {
+        let record = WantedRecord::new(
+            id(n),
+            Quality::Lossless,
+            Quality::Lossless,
+            chrono::Utc::now(),
+        );
+        store.put_wanted(&record, false).await.unwrap();
+    }
+    let names = store.wanted_album_names().await.unwrap();
+    assert_eq!(names, vec![(id(1), "Band 1".into(), "Record 1".into())]);
 }
